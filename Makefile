@@ -1,0 +1,76 @@
+# pd-rnn: the Pd library (rnn.pd_linux, through Debian's pd-lib-builder),
+# the core's tests and benchmarks.
+#
+#   make            the library
+#   make check      every test: the core's unit tests, then the objects in
+#                   real headless Pd; ends on one "N passed, N failed" line
+#   make demo       headless Pd learns Shakespeare live, then writes some
+#   make bench      speed against the reference measured in the same run
+
+lib.name = rnn
+make-lib-executable = yes
+
+core.sources = $(wildcard pd-rnn/core/*.c)
+lib.setup.sources = pd-rnn/rnn.c
+class.sources = pd-rnn/rnn_encode.c pd-rnn/rnn_cell.c pd-rnn/rnn_decode.c
+common.sources = pd-rnn/rnn_shared.c $(core.sources)
+
+# Our kernels are written to vectorise without -ffast-math, which would
+# break the NaN and infinity checks; it is removed below.  The kernels are
+# compiled for several instruction sets and picked at load time, so no
+# -march is needed.  -fno-trapping-math only says that no code here
+# enables floating-point traps, which lets float-to-int conversions
+# vectorise.
+cflags = -std=gnu11 -fopenmp-simd -fno-trapping-math
+ldlibs = -lm
+
+datafiles = README.md
+
+PDLIBBUILDER_DIR ?= /usr/share/pd-lib-builder
+include $(PDLIBBUILDER_DIR)/Makefile.pdlibbuilder
+
+c.flags := $(filter-out -ffast-math,$(c.flags))
+
+# ------------------------------------------------------------ tests
+
+TEST_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -fopenmp-simd \
+	-fno-trapping-math $(CPPFLAGS) $(CFLAGS)
+TEST_LDFLAGS = $(LDFLAGS)
+build = build
+
+$(build)/unit: tests/unit.c $(core.sources) pd-rnn/core/rnn.h \
+		pd-rnn/core/internal.h
+	@mkdir -p $(build)
+	$(CC) $(TEST_CFLAGS) -o $@ tests/unit.c $(core.sources) \
+		$(TEST_LDFLAGS) -lm
+
+# the same core in double precision, for the finite differences
+$(build)/gradcheck: tests/gradcheck.c $(core.sources) pd-rnn/core/rnn.h \
+		pd-rnn/core/internal.h
+	@mkdir -p $(build)
+	$(CC) $(TEST_CFLAGS) -DRNN_REAL_DOUBLE -o $@ tests/gradcheck.c \
+		$(core.sources) $(TEST_LDFLAGS) -lm
+
+unit.tests = $(build)/unit $(build)/gradcheck
+
+check: all $(unit.tests)
+	UNIT_TESTS="$(unit.tests)" RNN_LIB_DIR="$(CURDIR)" sh tests/run.sh
+
+# ------------------------------------------------------------ demo, bench
+
+demo: all
+	sh demo/run.sh
+
+$(build)/bench: bench/bench.c $(core.sources) pd-rnn/core/rnn.h
+	@mkdir -p $(build)
+	$(CC) -std=gnu11 -O3 -fopenmp-simd -fno-trapping-math $(CPPFLAGS) \
+		-o $@ bench/bench.c $(core.sources) $(LDFLAGS) -lm
+
+bench: all $(build)/bench
+	sh bench/run.sh
+
+clean: clean-tests
+clean-tests:
+	rm -rf $(build)
+
+.PHONY: check demo bench clean-tests

@@ -1,0 +1,587 @@
+/* The model: a vocabulary, a cell and a readout trained together on one
+ * stream, with the settings a user changes while it learns. */
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct rnn_model {
+    rnn_vocab *vocab;
+    int has_cell;
+    rnn_elman cell;
+    int has_readout;
+    rnn_readout readout;
+    rnn_optim optim;
+    rnn_rng weight_rng;  /* new weights, grown rows and columns */
+    rnn_rng sample_rng;  /* choices at a temperature above 0 */
+    int learn;
+    int window;
+    int every;           /* 0: the window's length */
+    double temperature;
+    int top_k;
+    int rejected;        /* updates dropped for a gradient not finite */
+
+    /* the most recent scored targets, for the running means */
+    float recent_loss[RNN_SCORE_HISTORY];     /* bits */
+    unsigned char recent_hit[RNN_SCORE_HISTORY];
+    int recent_count;
+    int recent_next;
+    double loss_sum;
+    int hit_sum;
+};
+
+const char *rnn_strerror(rnn_status status)
+{
+    switch (status) {
+    case RNN_OK: return "no error";
+    case RNN_ERR_NOMEM: return "out of memory";
+    case RNN_ERR_ARG: return "argument out of range";
+    case RNN_ERR_SIZE: return "wrong vector length";
+    case RNN_ERR_NONFINITE: return "NaN or infinity";
+    case RNN_ERR_FULL: return "vocabulary full";
+    case RNN_ERR_STATE: return "not possible now";
+    }
+    return "unknown error";
+}
+
+rnn_model *rnn_model_new(uint64_t seed)
+{
+    rnn_model *model = calloc(1, sizeof *model);
+    if (!model)
+        return NULL;
+    model->vocab = rnn_vocab_new(RNN_DEFAULT_CAPACITY);
+    if (!model->vocab) {
+        free(model);
+        return NULL;
+    }
+    model->optim.kind = RNN_OPTIM_ADAM;
+    model->optim.lr = RNN_DEFAULT_LR;
+    model->optim.clip = RNN_DEFAULT_CLIP;
+    model->optim.beta1 = 0.9;
+    model->optim.beta2 = 0.999;
+    model->optim.epsilon = 1e-8;
+    model->learn = 1;
+    model->window = RNN_DEFAULT_WINDOW;
+    rnn_rng_seed(&model->weight_rng, seed);
+    rnn_rng_seed(&model->sample_rng, seed ^ 0x5a5a5a5aULL);
+    return model;
+}
+
+void rnn_model_free(rnn_model *model)
+{
+    if (!model)
+        return;
+    if (model->has_cell)
+        rnn_elman_free(&model->cell);
+    if (model->has_readout)
+        rnn_readout_free(&model->readout);
+    rnn_vocab_free(model->vocab);
+    free(model);
+}
+
+rnn_vocab *rnn_model_vocab(rnn_model *model)
+{
+    return model->vocab;
+}
+
+static int effective_every(const rnn_model *model)
+{
+    return model->every > 0 && model->every < model->window ? model->every
+                                                            : model->window;
+}
+
+/* ------------------------------------------------------------ the cell */
+
+rnn_status rnn_model_set_cell(rnn_model *model, int hidden)
+{
+    if (hidden < 1 || hidden > RNN_MAX_HIDDEN)
+        return RNN_ERR_ARG;
+    if (model->has_cell)
+        return hidden == model->cell.hidden ? RNN_OK : RNN_ERR_STATE;
+    if (model->has_readout && model->readout.hidden != hidden)
+        return RNN_ERR_STATE;
+    rnn_status status =
+        rnn_elman_init(&model->cell, hidden, model->window, &model->weight_rng);
+    if (status)
+        return status;
+    model->cell.every = effective_every(model);
+    model->has_cell = 1;
+    return RNN_OK;
+}
+
+int rnn_model_hidden(const rnn_model *model)
+{
+    return model->has_cell ? model->cell.hidden : 0;
+}
+
+int rnn_model_input_size(const rnn_model *model)
+{
+    return model->has_cell ? model->cell.input : 0;
+}
+
+/* The input weights follow the vocabulary when it has grown. */
+static rnn_status fit_input(rnn_model *model, int n)
+{
+    int input = model->cell.input;
+    if (n == input)
+        return RNN_OK;
+    if (n < input || n > RNN_MAX_INPUT)
+        return RNN_ERR_SIZE;
+    if (input > 0 && n != rnn_vocab_size(model->vocab))
+        return RNN_ERR_SIZE;
+    return rnn_elman_grow_input(&model->cell, n, &model->weight_rng);
+}
+
+/* The index of a one-hot vector, or -1. */
+static int one_hot_index(const rnn_real *x, int n)
+{
+    int index = -1;
+    for (int i = 0; i < n; i++) {
+        if (x[i] == 0)
+            continue;
+        if (x[i] != 1 || index >= 0)
+            return -1;
+        index = i;
+    }
+    return index;
+}
+
+rnn_status rnn_model_step(rnn_model *model, const rnn_real *x, int n,
+                          const rnn_real **hidden)
+{
+    if (!model->has_cell)
+        return RNN_ERR_STATE;
+    if (n < 1)
+        return RNN_ERR_SIZE;
+    if (!rnn_all_finite(x, n))
+        return RNN_ERR_NONFINITE;
+    rnn_status status = fit_input(model, n);
+    if (status)
+        return status;
+    int index = one_hot_index(x, n);
+    status = rnn_elman_step(&model->cell, index, x, n);
+    if (status)
+        return status;
+    *hidden = model->cell.state;
+    return RNN_OK;
+}
+
+rnn_status rnn_model_step_index(rnn_model *model, int index,
+                                const rnn_real **hidden)
+{
+    if (!model->has_cell)
+        return RNN_ERR_STATE;
+    if (index < 0)
+        return RNN_ERR_ARG;
+    if (index >= model->cell.input) {
+        int size = rnn_vocab_size(model->vocab);
+        if (index >= size)
+            return RNN_ERR_ARG;
+        rnn_status status = fit_input(model, size);
+        if (status)
+            return status;
+    }
+    rnn_status status = rnn_elman_step(&model->cell, index, NULL, 0);
+    if (status)
+        return status;
+    *hidden = model->cell.state;
+    return RNN_OK;
+}
+
+static rnn_status train_cell(rnn_model *model)
+{
+    rnn_elman *cell = &model->cell;
+    rnn_param *params[] = {&cell->w_in, &cell->w_rec, &cell->bias};
+    rnn_elman_backward(cell);
+    rnn_status status =
+        rnn_optim_apply(&model->optim, params, 3, &cell->updates);
+    if (status == RNN_ERR_NONFINITE)
+        model->rejected++;
+    return status;
+}
+
+rnn_status rnn_model_cell_gradient(rnn_model *model, const rnn_real *grad,
+                                   int n, int *trained)
+{
+    *trained = 0;
+    if (!model->has_cell)
+        return RNN_ERR_STATE;
+    if (n != model->cell.hidden)
+        return RNN_ERR_SIZE;
+    if (!rnn_all_finite(grad, n))
+        return RNN_ERR_NONFINITE;
+    if (model->cell.count == 0)
+        return RNN_ERR_STATE;
+    if (!model->learn)
+        return RNN_OK;
+    rnn_elman_add_error(&model->cell, grad);
+    if (model->cell.untrained < model->cell.every)
+        return RNN_OK;
+    *trained = 1;
+    return train_cell(model);
+}
+
+/* ------------------------------------------------------------ the readout */
+
+static rnn_status ensure_readout(rnn_model *model, int hidden)
+{
+    if (model->has_readout)
+        return hidden == model->readout.hidden ? RNN_OK : RNN_ERR_SIZE;
+    if (model->has_cell && hidden != model->cell.hidden)
+        return RNN_ERR_SIZE;
+    if (hidden < 1 || hidden > RNN_MAX_HIDDEN)
+        return RNN_ERR_SIZE;
+    rnn_status status =
+        rnn_readout_init(&model->readout, hidden, &model->weight_rng);
+    if (status == RNN_OK)
+        model->has_readout = 1;
+    return status;
+}
+
+rnn_status rnn_model_predict(rnn_model *model, const rnn_real *hidden, int n)
+{
+    rnn_status status = ensure_readout(model, n);
+    if (status)
+        return status;
+    if (!rnn_all_finite(hidden, n))
+        return RNN_ERR_NONFINITE;
+    rnn_readout *readout = &model->readout;
+    status = rnn_readout_grow(readout, rnn_vocab_size(model->vocab),
+                              &model->weight_rng);
+    if (status)
+        return status;
+    memcpy(readout->pending, hidden, (size_t)n * sizeof *hidden);
+    readout->has_pending = 1;
+    rnn_readout_forward(readout);
+    return RNN_OK;
+}
+
+const rnn_real *rnn_model_probabilities(const rnn_model *model, int *n)
+{
+    if (!model->has_readout || !model->readout.has_pending
+        || model->readout.scored_rows == 0) {
+        *n = 0;
+        return NULL;
+    }
+    *n = model->readout.scored_rows;
+    return model->readout.probs;
+}
+
+int rnn_model_choose(rnn_model *model)
+{
+    const rnn_readout *readout = &model->readout;
+    if (!model->has_readout || !readout->has_pending)
+        return -1;
+    return rnn_sample(readout->logits, readout->scored_rows,
+                      model->temperature, model->top_k, &model->sample_rng,
+                      readout->scratch);
+}
+
+static void remember_score(rnn_model *model, double bits, int hit)
+{
+    int next = model->recent_next;
+    if (model->recent_count == RNN_SCORE_HISTORY) {
+        model->loss_sum -= model->recent_loss[next];
+        model->hit_sum -= model->recent_hit[next];
+    } else {
+        model->recent_count++;
+    }
+    model->recent_loss[next] = (float)bits;
+    model->recent_hit[next] = (unsigned char)hit;
+    model->loss_sum += (float)bits;
+    model->hit_sum += hit;
+    model->recent_next = (next + 1) % RNN_SCORE_HISTORY;
+}
+
+static rnn_status update_readout(rnn_model *model)
+{
+    rnn_readout *readout = &model->readout;
+    rnn_param *params[] = {&readout->weight, &readout->bias};
+    readout->since_update = 0;
+    rnn_status status =
+        rnn_optim_apply(&model->optim, params, 2, &readout->updates);
+    if (status == RNN_ERR_NONFINITE)
+        model->rejected++;
+    return status;
+}
+
+rnn_status rnn_model_score(rnn_model *model, int target,
+                           const rnn_real **grad, int *scored,
+                           rnn_score *score)
+{
+    *grad = NULL;
+    *scored = 0;
+    int size = rnn_vocab_size(model->vocab);
+    if (target < 0 || target >= size)
+        return RNN_ERR_ARG;
+    rnn_readout *readout = &model->readout;
+    if (!model->has_readout || !readout->has_pending)
+        return RNN_OK;
+
+    /* a vocabulary grown since the prediction: score the grown softmax */
+    if (readout->scored_rows < size) {
+        rnn_status status =
+            rnn_readout_grow(readout, size, &model->weight_rng);
+        if (status)
+            return status;
+        rnn_readout_forward(readout);
+    }
+
+    /* the loss, and the gradient when learning */
+    double nats;
+    int hit = rnn_argmax(readout->probs, readout->rows) == target;
+    if (model->learn) {
+        nats = rnn_readout_backward(readout, target);
+        *grad = readout->grad_hidden;
+    } else {
+        double p = readout->probs[target];
+        nats = -log(p > 1e-30 ? p : 1e-30);
+    }
+    readout->has_pending = 0;
+    *scored = 1;
+    remember_score(model, nats / RNN_LN2, hit);
+    score->loss = nats / RNN_LN2;
+    score->mean_loss = model->loss_sum / model->recent_count;
+    score->accuracy = (double)model->hit_sum / model->recent_count;
+    score->correct = hit;
+    score->size = size;
+
+    if (model->learn && ++readout->since_update >= effective_every(model))
+        return update_readout(model);
+    return RNN_OK;
+}
+
+/* ------------------------------------------------------------ settings */
+
+/* Train on what was gathered since the last update, so that nothing
+ * learned is lost when a sequence ends or learning stops. */
+static void flush(rnn_model *model)
+{
+    if (!model->learn)
+        return;
+    if (model->has_cell && model->cell.graded > 0)
+        train_cell(model);
+    if (model->has_readout && model->readout.since_update > 0)
+        update_readout(model);
+}
+
+void rnn_model_set_learn(rnn_model *model, int learn)
+{
+    if (!learn)
+        flush(model);
+    model->learn = learn != 0;
+}
+
+int rnn_model_learning(const rnn_model *model)
+{
+    return model->learn;
+}
+
+rnn_status rnn_model_set_lr(rnn_model *model, double lr)
+{
+    if (!(lr >= 0 && lr <= 10))
+        return RNN_ERR_ARG;
+    model->optim.lr = lr;
+    return RNN_OK;
+}
+
+rnn_status rnn_model_set_clip(rnn_model *model, double clip)
+{
+    if (!(clip >= 0 && clip <= 1e6))
+        return RNN_ERR_ARG;
+    model->optim.clip = clip;
+    return RNN_OK;
+}
+
+rnn_status rnn_model_set_window(rnn_model *model, int window)
+{
+    if (window < 1 || window > RNN_MAX_WINDOW)
+        return RNN_ERR_ARG;
+    if (model->has_cell) {
+        flush(model);
+        rnn_status status = rnn_elman_set_window(&model->cell, window);
+        if (status)
+            return status;
+    }
+    model->window = window;
+    if (model->has_cell)
+        model->cell.every = effective_every(model);
+    return RNN_OK;
+}
+
+rnn_status rnn_model_set_every(rnn_model *model, int every)
+{
+    if (every < 0 || every > RNN_MAX_WINDOW)
+        return RNN_ERR_ARG;
+    model->every = every;
+    if (model->has_cell)
+        model->cell.every = effective_every(model);
+    return RNN_OK;
+}
+
+rnn_status rnn_model_set_optim(rnn_model *model, rnn_optim_kind kind)
+{
+    if (kind != RNN_OPTIM_SGD && kind != RNN_OPTIM_ADAM)
+        return RNN_ERR_ARG;
+    model->optim.kind = kind;
+    return RNN_OK;
+}
+
+rnn_status rnn_model_set_temperature(rnn_model *model, double temperature)
+{
+    if (!(temperature >= 0 && temperature <= 1e3))
+        return RNN_ERR_ARG;
+    model->temperature = temperature;
+    return RNN_OK;
+}
+
+rnn_status rnn_model_set_top_k(rnn_model *model, int top_k)
+{
+    if (top_k < 0)
+        return RNN_ERR_ARG;
+    model->top_k = top_k;
+    return RNN_OK;
+}
+
+double rnn_model_lr(const rnn_model *model)
+{
+    return model->optim.lr;
+}
+
+int rnn_model_window(const rnn_model *model)
+{
+    return model->window;
+}
+
+int rnn_model_every(const rnn_model *model)
+{
+    return effective_every(model);
+}
+
+double rnn_model_temperature(const rnn_model *model)
+{
+    return model->temperature;
+}
+
+void rnn_model_seed_weights(rnn_model *model, uint64_t seed)
+{
+    rnn_rng_seed(&model->weight_rng, seed);
+}
+
+void rnn_model_seed_sampling(rnn_model *model, uint64_t seed)
+{
+    rnn_rng_seed(&model->sample_rng, seed ^ 0x5a5a5a5aULL);
+}
+
+void rnn_model_reset(rnn_model *model)
+{
+    flush(model);
+    if (model->has_cell)
+        rnn_elman_forget(&model->cell);
+    if (model->has_readout)
+        model->readout.has_pending = 0;
+}
+
+void rnn_model_clear(rnn_model *model)
+{
+    if (model->has_cell)
+        rnn_elman_reinit(&model->cell, &model->weight_rng);
+    if (model->has_readout)
+        rnn_readout_reinit(&model->readout, &model->weight_rng);
+    model->recent_count = model->recent_next = 0;
+    model->loss_sum = 0;
+    model->hit_sum = 0;
+    model->rejected = 0;
+}
+
+void rnn_model_describe(const rnn_model *model, char *text, size_t size)
+{
+    double loss = model->recent_count ? model->loss_sum / model->recent_count
+                                      : 0;
+    double accuracy =
+        model->recent_count ? (double)model->hit_sum / model->recent_count : 0;
+    snprintf(text, size,
+             "elman cell of %d units, input %d, vocabulary %d; window %d, "
+             "training every %d; %s lr %g, clip %g; learning %s; "
+             "%ld cell and %ld readout updates (%d rejected); "
+             "loss %.3f bits, accuracy %.3f over %d targets",
+             rnn_model_hidden(model), rnn_model_input_size(model),
+             rnn_vocab_size(model->vocab), model->window,
+             effective_every(model),
+             model->optim.kind == RNN_OPTIM_ADAM ? "adam" : "sgd",
+             model->optim.lr, model->optim.clip, model->learn ? "on" : "off",
+             model->has_cell ? model->cell.updates : 0L,
+             model->has_readout ? model->readout.updates : 0L,
+             model->rejected, loss, accuracy, model->recent_count);
+}
+
+/* ------------------------------------------------------------ for tests */
+
+int rnn_model_tensors(rnn_model *model, rnn_tensor *tensors, int max)
+{
+    int n = 0;
+    struct {
+        const char *name;
+        rnn_param *param;
+        int present;
+    } all[] = {
+        {"cell.w_in", &model->cell.w_in, model->has_cell},
+        {"cell.w_rec", &model->cell.w_rec, model->has_cell},
+        {"cell.bias", &model->cell.bias, model->has_cell},
+        {"readout.weight", &model->readout.weight, model->has_readout},
+        {"readout.bias", &model->readout.bias, model->has_readout},
+    };
+    for (size_t i = 0; i < sizeof all / sizeof all[0] && n < max; i++) {
+        if (!all[i].present)
+            continue;
+        tensors[n].name = all[i].name;
+        tensors[n].value = all[i].param->value;
+        tensors[n].grad = all[i].param->grad;
+        tensors[n].count = all[i].param->count;
+        n++;
+    }
+    return n;
+}
+
+rnn_status rnn_model_window_loss(rnn_model *model, const rnn_real *inputs,
+                                 int input_size, const int *targets,
+                                 int steps, int with_gradient, double *loss)
+{
+    if (!model->has_cell || steps < 1 || steps > model->window)
+        return RNN_ERR_ARG;
+    rnn_elman *cell = &model->cell;
+    int was_learning = model->learn;
+    model->learn = 0;
+    rnn_model_reset(model);
+    *loss = 0;
+    rnn_status status = RNN_OK;
+    for (int t = 0; t < steps && status == RNN_OK; t++) {
+        const rnn_real *hidden;
+        status = rnn_model_step(model, inputs + (size_t)t * input_size,
+                                input_size, &hidden);
+        if (status == RNN_OK)
+            status = rnn_model_predict(model, hidden, cell->hidden);
+        if (status)
+            break;
+        rnn_readout *readout = &model->readout;
+        if (targets[t] < 0 || targets[t] >= readout->rows) {
+            status = RNN_ERR_ARG;
+            break;
+        }
+        if (with_gradient) {
+            *loss += rnn_readout_backward(readout, targets[t]);
+            rnn_elman_add_error(cell, readout->grad_hidden);
+        } else {
+            *loss -= log(readout->probs[targets[t]]);
+        }
+    }
+    if (status == RNN_OK && with_gradient)
+        rnn_elman_backward(cell);
+    rnn_elman_forget(cell);
+    model->readout.has_pending = 0;
+    model->learn = was_learning;
+    return status;
+}

@@ -1,0 +1,149 @@
+/* Parameter tensors and the optimizers that update them. */
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static void fill_uniform(rnn_real *values, size_t count, double scale,
+                         rnn_rng *rng)
+{
+    for (size_t i = 0; i < count; i++)
+        values[i] = (rnn_real)((2 * rnn_rng_uniform(rng) - 1) * scale);
+}
+
+/* Move one buffer into a larger allocation; the old one is freed by the
+ * caller only once every buffer has moved. */
+static rnn_real *grown_copy(const rnn_real *old, size_t used, size_t count)
+{
+    rnn_real *fresh = malloc(count * sizeof *fresh);
+    if (fresh && used)
+        memcpy(fresh, old, used * sizeof *fresh);
+    return fresh;
+}
+
+rnn_status rnn_param_grow(rnn_param *param, size_t count, double scale,
+                          rnn_rng *rng)
+{
+    if (count <= param->count)
+        return RNN_OK;
+    if (count > param->allocated) {
+        size_t allocated = param->allocated ? param->allocated : 16;
+        while (allocated < count)
+            allocated *= 2;
+        rnn_real *fresh[4];
+        rnn_real *old[4] = {param->value, param->grad, param->moment1,
+                            param->moment2};
+        for (int b = 0; b < 4; b++) {
+            fresh[b] = grown_copy(old[b], param->count, allocated);
+            if (!fresh[b]) {
+                while (b-- > 0)
+                    free(fresh[b]);
+                return RNN_ERR_NOMEM;
+            }
+        }
+        for (int b = 0; b < 4; b++)
+            free(old[b]);
+        param->value = fresh[0];
+        param->grad = fresh[1];
+        param->moment1 = fresh[2];
+        param->moment2 = fresh[3];
+        param->allocated = allocated;
+    }
+    size_t added = count - param->count;
+    fill_uniform(param->value + param->count, added, scale, rng);
+    memset(param->grad + param->count, 0, added * sizeof(rnn_real));
+    memset(param->moment1 + param->count, 0, added * sizeof(rnn_real));
+    memset(param->moment2 + param->count, 0, added * sizeof(rnn_real));
+    param->count = count;
+    return RNN_OK;
+}
+
+void rnn_param_init(rnn_param *param, double scale, rnn_rng *rng)
+{
+    fill_uniform(param->value, param->count, scale, rng);
+    memset(param->grad, 0, param->count * sizeof(rnn_real));
+    memset(param->moment1, 0, param->count * sizeof(rnn_real));
+    memset(param->moment2, 0, param->count * sizeof(rnn_real));
+}
+
+void rnn_param_free(rnn_param *param)
+{
+    free(param->value);
+    free(param->grad);
+    free(param->moment1);
+    free(param->moment2);
+    memset(param, 0, sizeof *param);
+}
+
+static double squared_norm(const rnn_real *values, size_t count)
+{
+    double sum = 0;
+    for (size_t i = 0; i < count; i++)
+        sum += (double)values[i] * values[i];
+    return sum;
+}
+
+static void sgd_step(const rnn_optim *optim, rnn_param *param, double scale)
+{
+    rnn_real lr = (rnn_real)optim->lr, momentum = (rnn_real)optim->beta1;
+    rnn_real gscale = (rnn_real)scale;
+    rnn_real *value = param->value, *grad = param->grad;
+    rnn_real *velocity = param->moment1;
+#pragma omp simd
+    for (size_t i = 0; i < param->count; i++) {
+        velocity[i] = momentum * velocity[i] + gscale * grad[i];
+        value[i] -= lr * velocity[i];
+    }
+}
+
+static void adam_step(const rnn_optim *optim, rnn_param *param, double scale,
+                      long step)
+{
+    rnn_real beta1 = (rnn_real)optim->beta1, beta2 = (rnn_real)optim->beta2;
+    double correction1 = 1 - pow(optim->beta1, (double)step);
+    double correction2 = 1 - pow(optim->beta2, (double)step);
+    rnn_real rate = (rnn_real)(optim->lr * sqrt(correction2) / correction1);
+    rnn_real epsilon = (rnn_real)(optim->epsilon * sqrt(correction2));
+    rnn_real gscale = (rnn_real)scale;
+    rnn_real *value = param->value, *grad = param->grad;
+    rnn_real *mean = param->moment1, *var = param->moment2;
+#pragma omp simd
+    for (size_t i = 0; i < param->count; i++) {
+        rnn_real g = gscale * grad[i];
+        mean[i] = beta1 * mean[i] + (1 - beta1) * g;
+        var[i] = beta2 * var[i] + (1 - beta2) * g * g;
+        value[i] -= rate * mean[i] / (RNN_SQRT(var[i]) + epsilon);
+    }
+}
+
+rnn_status rnn_optim_apply(const rnn_optim *optim, rnn_param **params,
+                           int count, long *step)
+{
+    /* the norm of the whole group's gradient, and the clipping scale */
+    double norm2 = 0;
+    for (int p = 0; p < count; p++)
+        norm2 += squared_norm(params[p]->grad, params[p]->count);
+    rnn_status status = RNN_OK;
+    if (!isfinite(norm2)) {
+        status = RNN_ERR_NONFINITE;
+    } else {
+        double scale = 1;
+        double norm = sqrt(norm2);
+        if (optim->clip > 0 && norm > optim->clip)
+            scale = optim->clip / norm;
+
+        /* the update */
+        ++*step;
+        for (int p = 0; p < count; p++) {
+            if (optim->kind == RNN_OPTIM_ADAM)
+                adam_step(optim, params[p], scale, *step);
+            else
+                sgd_step(optim, params[p], scale);
+        }
+    }
+    for (int p = 0; p < count; p++)
+        memset(params[p]->grad, 0, params[p]->count * sizeof(rnn_real));
+    return status;
+}

@@ -1,0 +1,249 @@
+/* pd-rnn core: a recurrent network that learns the next event of a stream.
+ *
+ * No Pd header is used here: the core is tested, benchmarked and used from
+ * the command line on its own.  Every function returns a status or a value
+ * and never exits or aborts on input; every allocation is checked.  There
+ * is no global state: two models in one process never touch each other.
+ *
+ * Numbers are rnn_real, which is float.  Only the gradient-check test build
+ * defines RNN_REAL_DOUBLE, to check the calculus of this very code without
+ * float rounding in the finite differences. */
+
+#ifndef PD_RNN_CORE_H
+#define PD_RNN_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RNN_VERSION "0.1.0"
+
+#ifdef RNN_REAL_DOUBLE
+typedef double rnn_real;
+#else
+typedef float rnn_real;
+#endif
+
+/* ------------------------------------------------------------ status */
+
+typedef enum rnn_status {
+    RNN_OK = 0,
+    RNN_ERR_NOMEM,     /* an allocation failed; nothing was changed */
+    RNN_ERR_ARG,       /* a number is out of its range */
+    RNN_ERR_SIZE,      /* a vector has the wrong length */
+    RNN_ERR_NONFINITE, /* NaN or infinity in an input */
+    RNN_ERR_FULL,      /* the vocabulary is at its capacity */
+    RNN_ERR_STATE      /* the call makes no sense in the current state */
+} rnn_status;
+
+/* A short English phrase for a status, for error messages. */
+const char *rnn_strerror(rnn_status status);
+
+/* Limits that keep one bad argument from taking the machine down. */
+#define RNN_MAX_HIDDEN 4096
+#define RNN_MAX_WINDOW 4096
+#define RNN_MAX_INPUT (1 << 20)
+#define RNN_MAX_VOCAB (1 << 20)
+#define RNN_DEFAULT_CAPACITY 65536
+
+/* ------------------------------------------------------------ random */
+
+/* A small seeded generator (a permuted congruential generator), so that
+ * runs with the same seed give the same weights and the same samples on
+ * every platform. */
+typedef struct rnn_rng {
+    uint64_t state;
+    uint64_t inc;
+} rnn_rng;
+
+void rnn_rng_seed(rnn_rng *rng, uint64_t seed);
+uint32_t rnn_rng_next(rnn_rng *rng);
+/* uniform in [0, 1) */
+double rnn_rng_uniform(rnn_rng *rng);
+
+/* Index of the largest of n values (the first on ties); -1 when n < 1. */
+int rnn_argmax(const rnn_real *values, int n);
+
+/* Draw an index from softmax(logits / temperature).  A temperature of 0
+ * (or below) is argmax.  top_k > 0 keeps only the k most likely.
+ * scratch holds n values.  Returns -1 when n < 1. */
+int rnn_sample(const rnn_real *logits, int n, double temperature, int top_k,
+               rnn_rng *rng, rnn_real *scratch);
+
+/* ------------------------------------------------------------ vectors */
+
+/* The hot kernels, dispatched at run time to the best instruction set the
+ * processor has (AVX-512, AVX2 with FMA, or a portable fallback). */
+rnn_real rnn_dot(const rnn_real *a, const rnn_real *b, int n);
+void rnn_axpy(rnn_real *y, rnn_real alpha, const rnn_real *x, int n);
+/* out[r] += dot(matrix row r, x) for a (rows x cols) row-major matrix */
+void rnn_matvec_add(rnn_real *out, const rnn_real *matrix, const rnn_real *x,
+                    int rows, int cols);
+/* y = tanh(y) with an absolute error below RNN_TANH_ERROR */
+void rnn_tanh_inplace(rnn_real *y, int n);
+#define RNN_TANH_ERROR 1e-6
+/* y = exp(y) with a relative error below RNN_EXP_ERROR, for y <= 88 */
+void rnn_exp_inplace(rnn_real *y, int n);
+#define RNN_EXP_ERROR 1e-6
+/* 1 when every value is finite */
+int rnn_all_finite(const rnn_real *values, int n);
+
+/* ------------------------------------------------------------ vocabulary */
+
+typedef enum rnn_token_type {
+    RNN_TOKEN_FLOAT = 0,
+    RNN_TOKEN_SYMBOL = 1
+} rnn_token_type;
+
+/* A token: a number, or a text (a symbol, or one character in -chars mode).
+ * The float 60 and the symbol "60" are different tokens. */
+typedef struct rnn_token {
+    rnn_token_type type;
+    float value;      /* RNN_TOKEN_FLOAT */
+    const char *text; /* RNN_TOKEN_SYMBOL, NUL-terminated UTF-8 */
+} rnn_token;
+
+typedef struct rnn_vocab rnn_vocab;
+
+rnn_vocab *rnn_vocab_new(int capacity);
+void rnn_vocab_free(rnn_vocab *vocab);
+int rnn_vocab_size(const rnn_vocab *vocab);
+int rnn_vocab_capacity(const rnn_vocab *vocab);
+/* Index of a token, or -1 when the vocabulary does not have it. */
+int rnn_vocab_find(const rnn_vocab *vocab, const rnn_token *token);
+/* Index of a token, adding it when new.  RNN_ERR_FULL at capacity,
+ * RNN_ERR_NONFINITE for a NaN or infinite float. */
+rnn_status rnn_vocab_add(rnn_vocab *vocab, const rnn_token *token,
+                         int *index);
+/* The token at an index (its text is owned by the vocabulary), or NULL. */
+const rnn_token *rnn_vocab_token(const rnn_vocab *vocab, int index);
+
+/* Length in bytes of the UTF-8 character that starts text[0..len), at
+ * least 1: a byte that starts no valid character stands alone, so text is
+ * never lost.  0 only when len is 0. */
+size_t rnn_utf8_char_length(const char *text, size_t len);
+
+/* ------------------------------------------------------------ the model */
+
+/* A model is a vocabulary, a recurrent cell, a softmax readout and their
+ * optimizer, with the state of the stream: the hidden state, the window of
+ * recent steps kept for truncated backpropagation through time, and the
+ * prediction waiting for its target.  The Pd objects of one NAME share one
+ * model; the command line drives it directly. */
+typedef struct rnn_model rnn_model;
+
+typedef enum rnn_optim_kind {
+    RNN_OPTIM_SGD = 0,
+    RNN_OPTIM_ADAM = 1
+} rnn_optim_kind;
+
+/* What the model learned from the most recent scored targets. */
+typedef struct rnn_score {
+    double loss;      /* of this target, bits */
+    double mean_loss; /* over the recent targets, bits per event */
+    double accuracy;  /* over the recent targets, 0..1 */
+    int correct;      /* this target was the most likely prediction */
+    int size;         /* vocabulary size */
+} rnn_score;
+
+#define RNN_SCORE_HISTORY 1000
+
+/* Defaults, chosen so that a model learns a repeating phrase of a dozen
+ * tokens without any setting. */
+#define RNN_DEFAULT_HIDDEN 64
+#define RNN_DEFAULT_WINDOW 16
+#define RNN_DEFAULT_LR 0.01
+#define RNN_DEFAULT_CLIP 5.0
+
+rnn_model *rnn_model_new(uint64_t seed);
+void rnn_model_free(rnn_model *model);
+rnn_vocab *rnn_model_vocab(rnn_model *model);
+
+/* Give the model its cell (an Elman layer of `hidden` units).  Calling it
+ * again with the same size does nothing; another size is RNN_ERR_STATE. */
+rnn_status rnn_model_set_cell(rnn_model *model, int hidden);
+int rnn_model_hidden(const rnn_model *model); /* 0 before there is a cell */
+int rnn_model_input_size(const rnn_model *model);
+
+/* One time step of the cell.  x holds n values; n must be the cell's input
+ * size, or larger when the vocabulary has grown to n (the input weights
+ * grow with it), or anything on the very first input.  A one-hot vector
+ * takes the fast path.  *hidden points at h(t), valid until the next call
+ * that changes the model. */
+rnn_status rnn_model_step(rnn_model *model, const rnn_real *x, int n,
+                          const rnn_real **hidden);
+/* The same for the one-hot vector of a vocabulary index. */
+rnn_status rnn_model_step_index(rnn_model *model, int index,
+                                const rnn_real **hidden);
+
+/* dLoss/dh for the cell's most recent output.  Trains the cell over its
+ * window when a window's worth of steps has arrived; *trained says so.
+ * RNN_ERR_STATE when there is no output since the last reset. */
+rnn_status rnn_model_cell_gradient(rnn_model *model, const rnn_real *grad,
+                                   int n, int *trained);
+
+/* The readout: probabilities of the next token from h(t), kept pending
+ * until its target arrives.  n must be the hidden size. */
+rnn_status rnn_model_predict(rnn_model *model, const rnn_real *hidden, int n);
+/* The pending probabilities, or NULL; *n is their count. */
+const rnn_real *rnn_model_probabilities(const rnn_model *model, int *n);
+/* The index chosen from the pending prediction (argmax at temperature 0,
+ * sampled otherwise), or -1 when nothing is pending. */
+int rnn_model_choose(rnn_model *model);
+
+/* Score the pending prediction against a target index: the loss, the
+ * running means, and (when learning) dLoss/dh in *grad (hidden values,
+ * valid until the next call), else NULL.  When nothing is pending, *scored
+ * is 0 and nothing happens: the first event of a sequence has no
+ * prediction to score. */
+rnn_status rnn_model_score(rnn_model *model, int target,
+                           const rnn_real **grad, int *scored,
+                           rnn_score *score);
+
+/* Settings.  A change that would leave the model unusable is refused with
+ * RNN_ERR_ARG and changes nothing. */
+void rnn_model_set_learn(rnn_model *model, int learn);
+int rnn_model_learning(const rnn_model *model);
+rnn_status rnn_model_set_lr(rnn_model *model, double lr);
+rnn_status rnn_model_set_clip(rnn_model *model, double clip);
+rnn_status rnn_model_set_window(rnn_model *model, int window);
+rnn_status rnn_model_set_every(rnn_model *model, int every);
+rnn_status rnn_model_set_optim(rnn_model *model, rnn_optim_kind kind);
+rnn_status rnn_model_set_temperature(rnn_model *model, double temperature);
+rnn_status rnn_model_set_top_k(rnn_model *model, int top_k);
+double rnn_model_lr(const rnn_model *model);
+int rnn_model_window(const rnn_model *model);
+int rnn_model_every(const rnn_model *model);
+double rnn_model_temperature(const rnn_model *model);
+/* The seed of new weights (and of `clear`). */
+void rnn_model_seed_weights(rnn_model *model, uint64_t seed);
+/* The seed of sampling. */
+void rnn_model_seed_sampling(rnn_model *model, uint64_t seed);
+
+/* End the sequence: the steps not yet trained on are trained on first
+ * (when learning), then the hidden state, the window and the pending
+ * prediction are cleared. */
+void rnn_model_reset(rnn_model *model);
+/* New random weights and optimizer state of the current sizes; the
+ * vocabulary stays. */
+void rnn_model_clear(rnn_model *model);
+
+/* A one-paragraph summary for a Pd window or a terminal. */
+void rnn_model_describe(const rnn_model *model, char *text, size_t size);
+
+/* For tests: the loss (nats, summed) of a whole sequence of one-hot or
+ * dense inputs with their targets, from the current weights and a zero
+ * state, and optionally the gradient of every parameter accumulated into
+ * the model's gradient buffers as one window of truncated BPTT does.
+ * Exposes the parameter tensors so that a test can perturb them. */
+typedef struct rnn_tensor {
+    const char *name;
+    rnn_real *value;
+    rnn_real *grad;
+    size_t count;
+} rnn_tensor;
+int rnn_model_tensors(rnn_model *model, rnn_tensor *tensors, int max);
+rnn_status rnn_model_window_loss(rnn_model *model, const rnn_real *inputs,
+                                 int input_size, const int *targets,
+                                 int steps, int with_gradient, double *loss);
+
+#endif /* PD_RNN_CORE_H */

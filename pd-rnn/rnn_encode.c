@@ -1,0 +1,218 @@
+/* [rnn.encode NAME] turns each event into its vocabulary index and its
+ * one-hot vector.  Floats, symbols, lists and any other message are
+ * events; with -chars a symbol is split into its characters (Unicode code
+ * points), list elements joined by a space. */
+
+#include <math.h>
+#include <string.h>
+
+#include "rnn_shared.h"
+
+#define WHAT "rnn.encode"
+
+static t_class *rnn_encode_class;
+
+typedef struct rnn_encode {
+    t_object x_obj;
+    rnn_shared *x_shared;
+    int x_chars;          /* split symbols into characters */
+    t_outlet *x_onehot;   /* left: the one-hot list */
+    t_outlet *x_index;    /* right: the index, first */
+    rnn_buffers x_buffers;
+} t_rnn_encode;
+
+static void fill_onehot(t_atom *atoms, int n, const void *data)
+{
+    int index = *(const int *)data;
+    for (int i = 0; i < n; i++)
+        SETFLOAT(atoms + i, i == index);
+}
+
+/* Add a token and send its index, then its one-hot vector. */
+static void rnn_encode_token(t_rnn_encode *x, const rnn_token *token)
+{
+    rnn_vocab *vocab = rnn_model_vocab(x->x_shared->s_model);
+    int index;
+    rnn_status status = rnn_vocab_add(vocab, token, &index);
+    if (status) {
+        if (status == RNN_ERR_FULL)
+            pd_error(x, WHAT ": vocabulary full (%d tokens): token refused",
+                     rnn_vocab_capacity(vocab));
+        else
+            rnn_report(x, WHAT, "adding a token", status);
+        return;
+    }
+    outlet_float(x->x_index, index);
+    rnn_outlet_fill(x->x_onehot, &x->x_buffers, rnn_vocab_size(vocab),
+                    fill_onehot, &index);
+}
+
+/* Each character of a UTF-8 text as a token of its own. */
+static void rnn_encode_characters(t_rnn_encode *x, const char *text)
+{
+    size_t length = strlen(text);
+    char character[8];
+    rnn_token token = {RNN_TOKEN_SYMBOL, 0, character};
+    for (size_t at = 0; at < length;) {
+        size_t n = rnn_utf8_char_length(text + at, length - at);
+        memcpy(character, text + at, n);
+        character[n] = 0;
+        rnn_encode_token(x, &token);
+        at += n;
+    }
+}
+
+static void rnn_encode_atom(t_rnn_encode *x, const t_atom *atom)
+{
+    if (atom->a_type == A_FLOAT) {
+        if (x->x_chars) {
+            char text[MAXPDSTRING];
+            atom_string(atom, text, sizeof text);
+            rnn_encode_characters(x, text);
+        } else {
+            rnn_token token = {RNN_TOKEN_FLOAT, (float)atom->a_w.w_float,
+                               NULL};
+            rnn_encode_token(x, &token);
+        }
+    } else if (atom->a_type == A_SYMBOL) {
+        const char *text = atom->a_w.w_symbol->s_name;
+        if (x->x_chars) {
+            rnn_encode_characters(x, text);
+        } else {
+            rnn_token token = {RNN_TOKEN_SYMBOL, 0, text};
+            rnn_encode_token(x, &token);
+        }
+    } else {
+        pd_error(x, WHAT ": cannot encode a pointer or other non-value atom");
+    }
+}
+
+/* A message holding a number the core cannot take is refused whole,
+ * before any part of it is encoded. */
+static int rnn_encode_acceptable(t_rnn_encode *x, int argc,
+                                 const t_atom *argv)
+{
+    for (int i = 0; i < argc; i++) {
+        if (argv[i].a_type == A_FLOAT) {
+            t_float f = argv[i].a_w.w_float;
+            if (!isfinite(f) || fabs(f) > 3.0e38) {
+                pd_error(x, WHAT ": element %d is %s: message refused, "
+                            "nothing encoded",
+                         i + 1, isnan(f) ? "NaN" : "infinite or too large");
+                return 0;
+            }
+        } else if (argv[i].a_type != A_SYMBOL) {
+            pd_error(x, WHAT ": element %d is not a number or symbol: "
+                        "message refused", i + 1);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A list is a sequence of events; in -chars mode its elements are words
+ * of one text, a space between each. */
+static void rnn_encode_list(t_rnn_encode *x, t_symbol *s, int argc,
+                            t_atom *argv)
+{
+    (void)s;
+    if (argc == 0) {
+        pd_error(x, WHAT ": empty list: send a float, symbol or list of "
+                    "events");
+        return;
+    }
+    if (!rnn_encode_acceptable(x, argc, argv))
+        return;
+    for (int i = 0; i < argc; i++) {
+        if (x->x_chars && i > 0)
+            rnn_encode_characters(x, " ");
+        rnn_encode_atom(x, argv + i);
+    }
+}
+
+static void rnn_encode_float(t_rnn_encode *x, t_float f)
+{
+    t_atom atom;
+    SETFLOAT(&atom, f);
+    rnn_encode_list(x, &s_list, 1, &atom);
+}
+
+static void rnn_encode_symbol(t_rnn_encode *x, t_symbol *s)
+{
+    t_atom atom;
+    SETSYMBOL(&atom, s);
+    rnn_encode_list(x, &s_list, 1, &atom);
+}
+
+static void rnn_encode_bang(t_rnn_encode *x)
+{
+    pd_error(x, WHAT ": bang is not an event: send a float, symbol or list");
+}
+
+/* Methods first; any other message is a selector and its arguments, each
+ * an event (a token named like a method is sent as "symbol reset"). */
+static void rnn_encode_anything(t_rnn_encode *x, t_symbol *s, int argc,
+                                t_atom *argv)
+{
+    if (rnn_common_method(x, WHAT, x->x_shared, s, argc, argv))
+        return;
+    if (!rnn_encode_acceptable(x, argc, argv))
+        return;
+    t_atom *whole = getbytes((argc + 1) * sizeof *whole);
+    if (!whole) {
+        pd_error(x, WHAT ": out of memory");
+        return;
+    }
+    SETSYMBOL(whole, s);
+    memcpy(whole + 1, argv, argc * sizeof *whole);
+    rnn_encode_list(x, &s_list, argc + 1, whole);
+    freebytes(whole, (argc + 1) * sizeof *whole);
+}
+
+static void *rnn_encode_new(t_symbol *s, int argc, t_atom *argv)
+{
+    (void)s;
+    t_symbol *name = NULL;
+    int chars = 0;
+    for (int i = 0; i < argc; i++) {
+        t_symbol *word = atom_getsymbol(argv + i);
+        if (argv[i].a_type == A_SYMBOL && !strcmp(word->s_name, "-chars"))
+            chars = 1;
+        else if (argv[i].a_type == A_SYMBOL && !name
+                 && word->s_name[0] != '-')
+            name = word;
+        else
+            pd_error(0, WHAT ": unknown argument ignored; use "
+                        "[rnn.encode NAME -chars]");
+    }
+    rnn_shared *shared = rnn_shared_get(name ? name : gensym("rnn"));
+    if (!shared) {
+        pd_error(0, WHAT ": out of memory for a model");
+        return NULL;
+    }
+    t_rnn_encode *x = (t_rnn_encode *)pd_new(rnn_encode_class);
+    x->x_shared = shared;
+    x->x_chars = chars;
+    x->x_onehot = outlet_new(&x->x_obj, &s_list);
+    x->x_index = outlet_new(&x->x_obj, &s_float);
+    return x;
+}
+
+static void rnn_encode_free(t_rnn_encode *x)
+{
+    rnn_buffers_free(&x->x_buffers);
+    rnn_shared_release(x->x_shared);
+}
+
+void rnn_encode_setup(void)
+{
+    rnn_encode_class = class_new(gensym("rnn.encode"),
+                                 (t_newmethod)rnn_encode_new,
+                                 (t_method)rnn_encode_free,
+                                 sizeof(t_rnn_encode), 0, A_GIMME, 0);
+    class_addbang(rnn_encode_class, rnn_encode_bang);
+    class_addfloat(rnn_encode_class, rnn_encode_float);
+    class_addsymbol(rnn_encode_class, rnn_encode_symbol);
+    class_addlist(rnn_encode_class, rnn_encode_list);
+    class_addanything(rnn_encode_class, rnn_encode_anything);
+}

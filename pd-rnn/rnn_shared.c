@@ -1,0 +1,271 @@
+/* The glue the three classes share: see rnn_shared.h. */
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rnn_shared.h"
+
+/* Set once in the library's setup, like every Pd class pointer. */
+static t_class *rnn_shared_class;
+static t_class *rnn_inlet_class;
+
+/* ------------------------------------------------------------ the model */
+
+static t_symbol *binding_of(t_symbol *name)
+{
+    char text[MAXPDSTRING];
+    snprintf(text, sizeof text, "pd-rnn.model:%s", name->s_name);
+    return gensym(text);
+}
+
+rnn_shared *rnn_shared_get(t_symbol *name)
+{
+    t_symbol *binding = binding_of(name);
+    rnn_shared *shared =
+        (rnn_shared *)pd_findbyclass(binding, rnn_shared_class);
+    if (shared) {
+        shared->s_users++;
+        return shared;
+    }
+    shared = (rnn_shared *)pd_new(rnn_shared_class);
+    shared->s_name = name;
+    shared->s_binding = binding;
+    shared->s_model = rnn_model_new(1);
+    shared->s_users = 1;
+    if (!shared->s_model) {
+        pd_free(&shared->s_pd);
+        return NULL;
+    }
+    pd_bind(&shared->s_pd, binding);
+    return shared;
+}
+
+void rnn_shared_release(rnn_shared *shared)
+{
+    if (!shared || --shared->s_users > 0)
+        return;
+    pd_unbind(&shared->s_pd, shared->s_binding);
+    rnn_model_free(shared->s_model);
+    pd_free(&shared->s_pd);
+}
+
+/* ------------------------------------------------------------ inlets */
+
+static void rnn_inlet_anything(rnn_inlet *inlet, t_symbol *s, int argc,
+                               t_atom *argv)
+{
+    inlet->i_method(inlet->i_owner, s, argc, argv);
+}
+
+static void rnn_inlet_list(rnn_inlet *inlet, t_symbol *s, int argc,
+                           t_atom *argv)
+{
+    (void)s;
+    inlet->i_method(inlet->i_owner, &s_list, argc, argv);
+}
+
+static void rnn_inlet_float(rnn_inlet *inlet, t_float f)
+{
+    t_atom atom;
+    SETFLOAT(&atom, f);
+    inlet->i_method(inlet->i_owner, &s_float, 1, &atom);
+}
+
+static void rnn_inlet_bang(rnn_inlet *inlet)
+{
+    inlet->i_method(inlet->i_owner, &s_bang, 0, NULL);
+}
+
+static void rnn_inlet_symbol(rnn_inlet *inlet, t_symbol *s)
+{
+    t_atom atom;
+    SETSYMBOL(&atom, s);
+    inlet->i_method(inlet->i_owner, &s_symbol, 1, &atom);
+}
+
+void rnn_inlet_init(rnn_inlet *inlet, t_object *owner, rnn_inlet_method m)
+{
+    inlet->i_pd = rnn_inlet_class;
+    inlet->i_owner = owner;
+    inlet->i_method = m;
+    inlet_new(owner, &inlet->i_pd, 0, 0);
+}
+
+/* ------------------------------------------------------------ buffers */
+
+int rnn_buffers_atoms(rnn_buffers *b, int n)
+{
+    if (n <= b->b_atoms_size)
+        return 1;
+    int size = b->b_atoms_size ? b->b_atoms_size : 64;
+    while (size < n)
+        size *= 2;
+    t_atom *atoms = resizebytes(b->b_atoms, b->b_atoms_size * sizeof(t_atom),
+                                size * sizeof(t_atom));
+    if (!atoms)
+        return 0;
+    b->b_atoms = atoms;
+    b->b_atoms_size = size;
+    return 1;
+}
+
+int rnn_buffers_reals(rnn_buffers *b, int n)
+{
+    if (n <= b->b_reals_size)
+        return 1;
+    int size = b->b_reals_size ? b->b_reals_size : 64;
+    while (size < n)
+        size *= 2;
+    rnn_real *reals = resizebytes(b->b_reals,
+                                  b->b_reals_size * sizeof(rnn_real),
+                                  size * sizeof(rnn_real));
+    if (!reals)
+        return 0;
+    b->b_reals = reals;
+    b->b_reals_size = size;
+    return 1;
+}
+
+void rnn_buffers_free(rnn_buffers *b)
+{
+    if (b->b_atoms)
+        freebytes(b->b_atoms, b->b_atoms_size * sizeof(t_atom));
+    if (b->b_reals)
+        freebytes(b->b_reals, b->b_reals_size * sizeof(rnn_real));
+    memset(b, 0, sizeof *b);
+}
+
+/* ------------------------------------------------------------ lists */
+
+/* Pd's t_float becomes the core's float here and only here. */
+int rnn_list_to_reals(void *x, const char *what, rnn_buffers *b, int argc,
+                      const t_atom *argv)
+{
+    if (!rnn_buffers_reals(b, argc)) {
+        pd_error(x, "%s: out of memory for a list of %d", what, argc);
+        return 0;
+    }
+    for (int i = 0; i < argc; i++) {
+        if (argv[i].a_type != A_FLOAT) {
+            pd_error(x, "%s: list element %d is not a number", what, i + 1);
+            return 0;
+        }
+        t_float f = atom_getfloat(argv + i);
+        if (!isfinite(f) || fabs(f) > 3.0e38) {
+            pd_error(x, "%s: list element %d is %s; nothing was done", what,
+                     i + 1, isnan(f) ? "NaN" : "infinite or too large");
+            return 0;
+        }
+        b->b_reals[i] = (rnn_real)f;
+    }
+    return 1;
+}
+
+void rnn_outlet_fill(t_outlet *out, rnn_buffers *b, int n,
+                     rnn_fill_method fill, const void *data)
+{
+    if (b->b_busy) {
+        t_atom *atoms = getbytes(n * sizeof *atoms);
+        if (!atoms)
+            return;
+        fill(atoms, n, data);
+        outlet_list(out, &s_list, n, atoms);
+        freebytes(atoms, n * sizeof *atoms);
+        return;
+    }
+    if (!rnn_buffers_atoms(b, n))
+        return;
+    fill(b->b_atoms, n, data);
+    b->b_busy = 1;
+    outlet_list(out, &s_list, n, b->b_atoms);
+    b->b_busy = 0;
+}
+
+static void fill_reals(t_atom *atoms, int n, const void *data)
+{
+    const rnn_real *v = data;
+    for (int i = 0; i < n; i++)
+        SETFLOAT(atoms + i, (t_float)v[i]);
+}
+
+void rnn_outlet_reals(t_outlet *out, rnn_buffers *b, const rnn_real *v,
+                      int n)
+{
+    rnn_outlet_fill(out, b, n, fill_reals, v);
+}
+
+/* ------------------------------------------------------------ methods */
+
+int rnn_method_number(void *x, const char *what, const char *method,
+                      int argc, const t_atom *argv, double low, double high,
+                      double *value)
+{
+    if (argc != 1 || argv[0].a_type != A_FLOAT) {
+        pd_error(x, "%s: '%s' takes one number from %g to %g", what, method,
+                 low, high);
+        return 0;
+    }
+    double f = atom_getfloat(argv);
+    if (!(f >= low && f <= high)) {
+        pd_error(x, "%s: '%s %g' is out of range: use %g to %g", what,
+                 method, f, low, high);
+        return 0;
+    }
+    *value = f;
+    return 1;
+}
+
+void rnn_report(void *x, const char *what, const char *doing,
+                rnn_status status)
+{
+    pd_error(x, "%s: %s: %s", what, doing, rnn_strerror(status));
+}
+
+int rnn_common_method(void *x, const char *what, rnn_shared *shared,
+                      t_symbol *s, int argc, t_atom *argv)
+{
+    rnn_model *model = shared->s_model;
+    const char *name = s->s_name;
+    double value;
+    if (!strcmp(name, "reset") || !strcmp(name, "clear")
+        || !strcmp(name, "print")) {
+        if (argc > 0)
+            pd_error(x, "%s: '%s' takes no argument; ignored them", what,
+                     name);
+        if (name[0] == 'r')
+            rnn_model_reset(model);
+        else if (name[0] == 'c')
+            rnn_model_clear(model);
+        else {
+            char text[512];
+            rnn_model_describe(model, text, sizeof text);
+            post("%s %s: %s", what, shared->s_name->s_name, text);
+        }
+    } else if (!strcmp(name, "learn")) {
+        if (rnn_method_number(x, what, name, argc, argv, 0, 1, &value))
+            rnn_model_set_learn(model, value != 0);
+    } else if (!strcmp(name, "lr")) {
+        if (rnn_method_number(x, what, name, argc, argv, 0, 10, &value))
+            rnn_model_set_lr(model, value);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------ setup */
+
+void rnn_shared_setup(void)
+{
+    rnn_shared_class = class_new(gensym("rnn-shared-model"), 0, 0,
+                                 sizeof(rnn_shared), CLASS_PD, 0);
+    rnn_inlet_class = class_new(gensym("rnn-inlet"), 0, 0, sizeof(rnn_inlet),
+                                CLASS_PD, 0);
+    class_addanything(rnn_inlet_class, rnn_inlet_anything);
+    class_addlist(rnn_inlet_class, rnn_inlet_list);
+    class_addfloat(rnn_inlet_class, rnn_inlet_float);
+    class_addbang(rnn_inlet_class, rnn_inlet_bang);
+    class_addsymbol(rnn_inlet_class, rnn_inlet_symbol);
+}

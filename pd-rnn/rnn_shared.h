@@ -1,0 +1,84 @@
+/* What the three Pd classes of pd-rnn share: the model that ties the
+ * objects of one NAME together, inlets that report wrong messages by the
+ * object's name, and the conversions between Pd atoms and the core. */
+
+#ifndef PD_RNN_SHARED_H
+#define PD_RNN_SHARED_H
+
+#include "m_pd.h"
+#include "core/rnn.h"
+
+/* A model shared by name: bound to a symbol derived from NAME (never NAME
+ * itself, which users keep for [send] and [receive]) and freed with the
+ * last object that uses it. */
+typedef struct rnn_shared {
+    t_pd s_pd;
+    t_symbol *s_name;     /* the user's NAME */
+    t_symbol *s_binding;  /* the symbol it is bound to */
+    rnn_model *s_model;
+    int s_users;
+} rnn_shared;
+
+rnn_shared *rnn_shared_get(t_symbol *name);
+void rnn_shared_release(rnn_shared *shared);
+
+/* An extra inlet whose messages go to one handler, so that every message
+ * to it, right or wrong, is answered by the owning object. */
+typedef void (*rnn_inlet_method)(void *owner, t_symbol *s, int argc,
+                                 t_atom *argv);
+typedef struct rnn_inlet {
+    t_pd i_pd;
+    void *i_owner;
+    rnn_inlet_method i_method;
+} rnn_inlet;
+
+void rnn_inlet_init(rnn_inlet *inlet, t_object *owner, rnn_inlet_method m);
+
+/* Growable buffers an object keeps for its lists, so that the per-event
+ * path allocates only when a list grows. */
+typedef struct rnn_buffers {
+    t_atom *b_atoms;
+    int b_atoms_size;
+    rnn_real *b_reals;
+    int b_reals_size;
+    int b_busy;          /* a list from b_atoms is on its way out */
+} rnn_buffers;
+
+int rnn_buffers_atoms(rnn_buffers *b, int n);
+int rnn_buffers_reals(rnn_buffers *b, int n);
+void rnn_buffers_free(rnn_buffers *b);
+
+/* A list of floats as core numbers in b->b_reals; 0 after one pd_error
+ * naming the object (what) when an atom is not a float or not finite. */
+int rnn_list_to_reals(void *x, const char *what, rnn_buffers *b, int argc,
+                      const t_atom *argv);
+/* Send a list of n atoms built by fill(), from the object's buffer, or
+ * from a fresh one when a feedback loop re-enters the object while its
+ * buffer is still being sent. */
+typedef void (*rnn_fill_method)(t_atom *atoms, int n, const void *data);
+void rnn_outlet_fill(t_outlet *out, rnn_buffers *b, int n,
+                     rnn_fill_method fill, const void *data);
+/* Send n core numbers as a list. */
+void rnn_outlet_reals(t_outlet *out, rnn_buffers *b, const rnn_real *v,
+                      int n);
+
+/* Parse one number argument of a method: 0 after a pd_error when it is
+ * missing, extra, not a number, not finite, or outside [low, high]. */
+int rnn_method_number(void *x, const char *what, const char *method,
+                      int argc, const t_atom *argv, double low, double high,
+                      double *value);
+
+/* The methods every object of a model takes; 1 when s was one of them. */
+int rnn_common_method(void *x, const char *what, rnn_shared *shared,
+                      t_symbol *s, int argc, t_atom *argv);
+
+/* Report a core status as one pd_error. */
+void rnn_report(void *x, const char *what, const char *doing,
+                rnn_status status);
+
+void rnn_encode_setup(void);
+void rnn_cell_setup(void);
+void rnn_decode_setup(void);
+void rnn_shared_setup(void);
+
+#endif /* PD_RNN_SHARED_H */
