@@ -13,6 +13,20 @@ static double init_scale(int hidden)
     return 1.0 / sqrt((double)hidden);
 }
 
+/* The recurrent weights start with a spectral radius near 1 (standard
+ * deviation 1/sqrt(H)), so that the state carries context over many
+ * steps from the start instead of fading within a few; an input column
+ * starts like an embedding, U(-1, 1), so that one token moves the state
+ * clearly.  Measured on twelve-token phrases needing six tokens of
+ * context: PyTorch's U(-1/sqrt(H), 1/sqrt(H)) everywhere missed some
+ * positions after 1000 repetitions, these learn them all within 100. */
+static double recurrent_scale(int hidden)
+{
+    return sqrt(3.0 / hidden);
+}
+
+#define INPUT_SCALE 1.0
+
 static rnn_status alloc_window(rnn_elman *cell, int window)
 {
     size_t h = (size_t)cell->hidden;
@@ -70,7 +84,7 @@ rnn_status rnn_elman_init(rnn_elman *cell, int hidden, int window,
     cell->grad_next = calloc(h, sizeof(rnn_real));
     cell->grad_pre = calloc(h, sizeof(rnn_real));
     if (!cell->state || !cell->start || !cell->grad_next || !cell->grad_pre
-        || rnn_param_grow(&cell->w_rec, h * h, scale, rng)
+        || rnn_param_grow(&cell->w_rec, h * h, recurrent_scale(hidden), rng)
         || rnn_param_grow(&cell->bias, h, scale, rng)
         || alloc_window(cell, window)) {
         rnn_elman_free(cell);
@@ -95,8 +109,8 @@ void rnn_elman_free(rnn_elman *cell)
 void rnn_elman_reinit(rnn_elman *cell, rnn_rng *rng)
 {
     double scale = init_scale(cell->hidden);
-    rnn_param_init(&cell->w_in, scale, rng);
-    rnn_param_init(&cell->w_rec, scale, rng);
+    rnn_param_init(&cell->w_in, INPUT_SCALE, rng);
+    rnn_param_init(&cell->w_rec, recurrent_scale(cell->hidden), rng);
     rnn_param_init(&cell->bias, scale, rng);
     cell->updates = 0;
     rnn_elman_forget(cell);
@@ -108,7 +122,7 @@ rnn_status rnn_elman_grow_input(rnn_elman *cell, int input, rnn_rng *rng)
         return RNN_OK;
     rnn_status status =
         rnn_param_grow(&cell->w_in, (size_t)input * cell->hidden,
-                       init_scale(cell->hidden), rng);
+                       INPUT_SCALE, rng);
     if (status == RNN_OK)
         cell->input = input;
     return status;
