@@ -34,7 +34,7 @@ c.flags := $(filter-out -ffast-math,$(c.flags))
 # ------------------------------------------------------------ tests
 
 TEST_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -fopenmp-simd \
-	-fno-trapping-math $(CPPFLAGS) $(CFLAGS)
+	-fno-trapping-math $(CPPFLAGS) $(filter-out -ffast-math,$(CFLAGS))
 TEST_LDFLAGS = $(LDFLAGS)
 build = build
 

@@ -264,10 +264,7 @@ void rnn_elman_backward(rnn_elman *cell)
 
         /* into the weights */
         rnn_axpy(cell->bias.grad, 1, grad_pre, h);
-        for (int i = 0; i < h; i++)
-            if (grad_pre[i] != 0)
-                rnn_axpy(cell->w_rec.grad + (size_t)i * h, grad_pre[i], prev,
-                         h);
+        rnn_outer_add(cell->w_rec.grad, grad_pre, prev, h, h);
         int index = cell->input_index[slot];
         if (index >= 0) {
             rnn_axpy(cell->w_in.grad + (size_t)index * h, 1, grad_pre, h);
@@ -283,10 +280,7 @@ void rnn_elman_backward(rnn_elman *cell)
         if (s == 0)
             break;
         memset(grad_next, 0, (size_t)h * sizeof *grad_next);
-        for (int i = 0; i < h; i++)
-            if (grad_pre[i] != 0)
-                rnn_axpy(grad_next, grad_pre[i],
-                         cell->w_rec.value + (size_t)i * h, h);
+        rnn_matvec_t_add(grad_next, cell->w_rec.value, grad_pre, h, h);
     }
     cell->untrained = 0;
     cell->graded = 0;

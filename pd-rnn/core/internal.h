@@ -42,6 +42,15 @@ typedef struct rnn_optim {
     double epsilon;
 } rnn_optim;
 
+/* One Adam step over n values, the bias corrections folded into rate and
+ * epsilon, the gradient multiplied by grad_scale (clipping) first. */
+typedef struct rnn_adam_step {
+    rnn_real beta1, beta2, rate, epsilon, grad_scale;
+} rnn_adam_step;
+void rnn_adam_update(rnn_real *value, const rnn_real *grad, rnn_real *mean,
+                     rnn_real *var, size_t n, const rnn_adam_step *step);
+rnn_real rnn_sum_squares(const rnn_real *values, size_t n);
+
 /* Clip the gradients of a group of tensors to the norm bound, apply one
  * step, and zero the gradients.  *step counts the group's updates (Adam's
  * bias correction).  A gradient that is not finite is dropped whole and

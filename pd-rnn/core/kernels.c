@@ -5,13 +5,13 @@
 
 #include <math.h>
 
-#include "rnn.h"
+#include "internal.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(RNN_NO_CLONES) \
     && !defined(__clang__)
 #define RNN_HOT                                                   \
-    __attribute__((target_clones("arch=skylake-avx512",           \
-                                 "arch=haswell", "default")))
+    __attribute__((target_clones("arch=x86-64-v4",           \
+                                 "arch=x86-64-v3", "default")))
 #else
 #define RNN_HOT
 #endif
@@ -32,16 +32,85 @@ RNN_HOT void rnn_axpy(rnn_real *y, rnn_real alpha, const rnn_real *x, int n)
         y[i] += alpha * x[i];
 }
 
+/* Four rows at a time: each load of x serves four rows, and the four
+ * horizontal sums at the end of a row cost a quarter as much. */
 RNN_HOT void rnn_matvec_add(rnn_real *out, const rnn_real *matrix,
                             const rnn_real *x, int rows, int cols)
 {
-    for (int r = 0; r < rows; r++) {
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        const rnn_real *row0 = matrix + (size_t)r * cols;
+        const rnn_real *row1 = row0 + cols, *row2 = row1 + cols;
+        const rnn_real *row3 = row2 + cols;
+        rnn_real sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
+#pragma omp simd reduction(+ : sum0, sum1, sum2, sum3)
+        for (int c = 0; c < cols; c++) {
+            sum0 += row0[c] * x[c];
+            sum1 += row1[c] * x[c];
+            sum2 += row2[c] * x[c];
+            sum3 += row3[c] * x[c];
+        }
+        out[r] += sum0;
+        out[r + 1] += sum1;
+        out[r + 2] += sum2;
+        out[r + 3] += sum3;
+    }
+    for (; r < rows; r++) {
         const rnn_real *row = matrix + (size_t)r * cols;
         rnn_real sum = 0;
 #pragma omp simd reduction(+ : sum)
         for (int c = 0; c < cols; c++)
             sum += row[c] * x[c];
         out[r] += sum;
+    }
+}
+
+RNN_HOT void rnn_matvec_t_add(rnn_real *out, const rnn_real *matrix,
+                              const rnn_real *v, int rows, int cols)
+{
+    for (int r = 0; r < rows; r++) {
+        const rnn_real *row = matrix + (size_t)r * cols;
+        rnn_real scale = v[r];
+#pragma omp simd
+        for (int c = 0; c < cols; c++)
+            out[c] += scale * row[c];
+    }
+}
+
+RNN_HOT void rnn_outer_add(rnn_real *matrix, const rnn_real *a,
+                           const rnn_real *b, int rows, int cols)
+{
+    for (int r = 0; r < rows; r++) {
+        rnn_real *row = matrix + (size_t)r * cols;
+        rnn_real scale = a[r];
+#pragma omp simd
+        for (int c = 0; c < cols; c++)
+            row[c] += scale * b[c];
+    }
+}
+
+RNN_HOT rnn_real rnn_sum_squares(const rnn_real *values, size_t n)
+{
+    rnn_real sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (size_t i = 0; i < n; i++)
+        sum += values[i] * values[i];
+    return sum;
+}
+
+RNN_HOT void rnn_adam_update(rnn_real *value, const rnn_real *grad,
+                             rnn_real *mean, rnn_real *var, size_t n,
+                             const rnn_adam_step *step)
+{
+    rnn_real beta1 = step->beta1, beta2 = step->beta2;
+    rnn_real rate = step->rate, epsilon = step->epsilon;
+    rnn_real scale = step->grad_scale;
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        rnn_real g = scale * grad[i];
+        mean[i] = beta1 * mean[i] + (1 - beta1) * g;
+        var[i] = beta2 * var[i] + (1 - beta2) * g * g;
+        value[i] -= rate * mean[i] / (RNN_SQRT(var[i]) + epsilon);
     }
 }
 
@@ -73,44 +142,47 @@ void rnn_exp_inplace(rnn_real *y, int n)
 
 /* exp(x) = 2^k * exp(r) with k = round(x / ln 2) and |r| <= ln(2) / 2;
  * exp(r) by its Taylor polynomial to degree 7, whose truncation error there
- * is below 2e-8, so float rounding dominates (a few ulp).  2^k is built in
- * the exponent bits, which vectorises where ldexpf does not. */
-static inline float exp_approx(float x)
-{
-    const float ln2_hi = 0.693145751953125f;
-    const float ln2_lo = 1.428606765330187e-06f;
-    x = x < -87.0f ? -87.0f : x;
-    x = x > 88.0f ? 88.0f : x;
-    float scaled = x * 1.44269504088896341f;
-    int k_int = (int)(scaled + (scaled < 0 ? -0.5f : 0.5f));
-    float k = (float)k_int;
-    float r = (x - k * ln2_hi) - k * ln2_lo;
-    float p = 1.0f / 5040.0f;
-    p = p * r + 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    union {
-        int i;
-        float f;
-    } scale;
-    scale.i = (k_int + 127) << 23;
-    return p * scale.f;
-}
+ * is below 2e-8, so float rounding dominates (a few ulp).  k is rounded by
+ * adding 1.5 * 2^23, which leaves it in the low bits of the sum, and 2^k is
+ * built in the exponent bits: no conversion or call, so every instruction
+ * set vectorises it.  A macro, not a function, so that each clone of its
+ * callers inlines it. */
+#define EXP_APPROX(result, input)                                        \
+    do {                                                                 \
+        float x_ = (input);                                              \
+        x_ = x_ < -87.0f ? -87.0f : x_;                                  \
+        x_ = x_ > 88.0f ? 88.0f : x_;                                    \
+        union {                                                          \
+            float f;                                                     \
+            int i;                                                       \
+        } shift_, scale_;                                                \
+        shift_.f = x_ * 1.44269504088896341f + 12582912.0f;              \
+        float k_ = shift_.f - 12582912.0f;                               \
+        float r_ = (x_ - k_ * 0.693145751953125f)                        \
+                   - k_ * 1.428606765330187e-06f;                        \
+        float p_ = 1.0f / 5040.0f;                                       \
+        p_ = p_ * r_ + 1.0f / 720.0f;                                    \
+        p_ = p_ * r_ + 1.0f / 120.0f;                                    \
+        p_ = p_ * r_ + 1.0f / 24.0f;                                     \
+        p_ = p_ * r_ + 1.0f / 6.0f;                                      \
+        p_ = p_ * r_ + 0.5f;                                             \
+        p_ = p_ * r_ + 1.0f;                                             \
+        p_ = p_ * r_ + 1.0f;                                             \
+        scale_.i = (shift_.i - 0x4B400000 + 127) << 23;                  \
+        (result) = p_ * scale_.f;                                        \
+    } while (0)
 
 /* tanh(x) = (e - 1) / (e + 1) with e = exp(2x), which loses relative
  * precision near 0, so there an odd polynomial takes over (its truncation
  * error below 0.25 is under 1e-7).  Beyond |x| = 9, tanh is 1 in float. */
-void rnn_tanh_inplace(rnn_real *y, int n)
+RNN_HOT void rnn_tanh_inplace(rnn_real *y, int n)
 {
 #pragma omp simd
     for (int i = 0; i < n; i++) {
         float x = y[i];
         float clamped = x > 9.0f ? 9.0f : (x < -9.0f ? -9.0f : x);
-        float e = exp_approx(2.0f * clamped);
+        float e;
+        EXP_APPROX(e, 2.0f * clamped);
         float wide = (e - 1.0f) / (e + 1.0f);
         float x2 = x * x;
         float narrow =
@@ -121,11 +193,11 @@ void rnn_tanh_inplace(rnn_real *y, int n)
     }
 }
 
-void rnn_exp_inplace(rnn_real *y, int n)
+RNN_HOT void rnn_exp_inplace(rnn_real *y, int n)
 {
 #pragma omp simd
     for (int i = 0; i < n; i++)
-        y[i] = exp_approx(y[i]);
+        EXP_APPROX(y[i], y[i]);
 }
 
 #endif

@@ -77,14 +77,6 @@ void rnn_param_free(rnn_param *param)
     memset(param, 0, sizeof *param);
 }
 
-static double squared_norm(const rnn_real *values, size_t count)
-{
-    double sum = 0;
-    for (size_t i = 0; i < count; i++)
-        sum += (double)values[i] * values[i];
-    return sum;
-}
-
 static void sgd_step(const rnn_optim *optim, rnn_param *param, double scale)
 {
     rnn_real lr = (rnn_real)optim->lr, momentum = (rnn_real)optim->beta1;
@@ -101,21 +93,17 @@ static void sgd_step(const rnn_optim *optim, rnn_param *param, double scale)
 static void adam_step(const rnn_optim *optim, rnn_param *param, double scale,
                       long step)
 {
-    rnn_real beta1 = (rnn_real)optim->beta1, beta2 = (rnn_real)optim->beta2;
     double correction1 = 1 - pow(optim->beta1, (double)step);
     double correction2 = 1 - pow(optim->beta2, (double)step);
-    rnn_real rate = (rnn_real)(optim->lr * sqrt(correction2) / correction1);
-    rnn_real epsilon = (rnn_real)(optim->epsilon * sqrt(correction2));
-    rnn_real gscale = (rnn_real)scale;
-    rnn_real *value = param->value, *grad = param->grad;
-    rnn_real *mean = param->moment1, *var = param->moment2;
-#pragma omp simd
-    for (size_t i = 0; i < param->count; i++) {
-        rnn_real g = gscale * grad[i];
-        mean[i] = beta1 * mean[i] + (1 - beta1) * g;
-        var[i] = beta2 * var[i] + (1 - beta2) * g * g;
-        value[i] -= rate * mean[i] / (RNN_SQRT(var[i]) + epsilon);
-    }
+    rnn_adam_step adam = {
+        (rnn_real)optim->beta1,
+        (rnn_real)optim->beta2,
+        (rnn_real)(optim->lr * sqrt(correction2) / correction1),
+        (rnn_real)(optim->epsilon * sqrt(correction2)),
+        (rnn_real)scale,
+    };
+    rnn_adam_update(param->value, param->grad, param->moment1,
+                    param->moment2, param->count, &adam);
 }
 
 rnn_status rnn_optim_apply(const rnn_optim *optim, rnn_param **params,
@@ -124,7 +112,7 @@ rnn_status rnn_optim_apply(const rnn_optim *optim, rnn_param **params,
     /* the norm of the whole group's gradient, and the clipping scale */
     double norm2 = 0;
     for (int p = 0; p < count; p++)
-        norm2 += squared_norm(params[p]->grad, params[p]->count);
+        norm2 += rnn_sum_squares(params[p]->grad, params[p]->count);
     rnn_status status = RNN_OK;
     if (!isfinite(norm2)) {
         status = RNN_ERR_NONFINITE;

@@ -120,13 +120,14 @@ double rnn_readout_backward(rnn_readout *readout, int target)
     double p = probs[target] > 1e-30 ? probs[target] : 1e-30;
 
     /* dLoss/dlogits = probs - onehot(target), into W, bias and h */
+    rnn_real *grad_logits = readout->scratch; /* (rows) */
+    for (int r = 0; r < rows; r++)
+        grad_logits[r] = probs[r] - (r == target ? 1 : 0);
+    rnn_axpy(readout->bias.grad, 1, grad_logits, rows);
+    rnn_outer_add(readout->weight.grad, grad_logits, readout->pending, rows,
+                  h);
     memset(readout->grad_hidden, 0, (size_t)h * sizeof(rnn_real));
-    for (int r = 0; r < rows; r++) {
-        rnn_real d = probs[r] - (r == target ? 1 : 0);
-        const rnn_real *row = readout->weight.value + (size_t)r * h;
-        readout->bias.grad[r] += d;
-        rnn_axpy(readout->weight.grad + (size_t)r * h, d, readout->pending, h);
-        rnn_axpy(readout->grad_hidden, d, row, h);
-    }
+    rnn_matvec_t_add(readout->grad_hidden, readout->weight.value,
+                     grad_logits, rows, h);
     return -log(p);
 }

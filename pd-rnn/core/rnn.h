@@ -78,6 +78,12 @@ void rnn_axpy(rnn_real *y, rnn_real alpha, const rnn_real *x, int n);
 /* out[r] += dot(matrix row r, x) for a (rows x cols) row-major matrix */
 void rnn_matvec_add(rnn_real *out, const rnn_real *matrix, const rnn_real *x,
                     int rows, int cols);
+/* out[c] += sum over r of matrix[r][c] v[r]: the transposed product */
+void rnn_matvec_t_add(rnn_real *out, const rnn_real *matrix,
+                      const rnn_real *v, int rows, int cols);
+/* matrix[r][c] += a[r] b[c]: a rank-one update */
+void rnn_outer_add(rnn_real *matrix, const rnn_real *a, const rnn_real *b,
+                   int rows, int cols);
 /* y = tanh(y) with an absolute error below RNN_TANH_ERROR */
 void rnn_tanh_inplace(rnn_real *y, int n);
 #define RNN_TANH_ERROR 1e-6
@@ -151,7 +157,7 @@ typedef struct rnn_score {
  * tokens without any setting. */
 #define RNN_DEFAULT_HIDDEN 64
 #define RNN_DEFAULT_WINDOW 16
-#define RNN_DEFAULT_LR 0.01
+#define RNN_DEFAULT_LR 0.002
 #define RNN_DEFAULT_CLIP 5.0
 
 rnn_model *rnn_model_new(uint64_t seed);
