@@ -21,7 +21,7 @@ common.sources = pd-rnn/rnn_shared.c $(core.sources)
 # -march is needed.  -fno-trapping-math only says that no code here
 # enables floating-point traps, which lets float-to-int conversions
 # vectorise.
-cflags = -std=gnu11 -fopenmp-simd -fno-trapping-math
+cflags = -std=gnu11 -fopenmp-simd -fno-trapping-math -Wno-cast-function-type
 ldlibs = -lm
 
 datafiles = README.md
@@ -44,6 +44,12 @@ $(build)/unit: tests/unit.c $(core.sources) pd-rnn/core/rnn.h \
 	$(CC) $(TEST_CFLAGS) -o $@ tests/unit.c $(core.sources) \
 		$(TEST_LDFLAGS) -lm
 
+$(build)/modelfile: tests/modelfile.c $(core.sources) pd-rnn/core/rnn.h \
+		pd-rnn/core/internal.h
+	@mkdir -p $(build)
+	$(CC) $(TEST_CFLAGS) -o $@ tests/modelfile.c $(core.sources) \
+		$(TEST_LDFLAGS) -lm
+
 # the same core in double precision, for the finite differences
 $(build)/gradcheck: tests/gradcheck.c $(core.sources) pd-rnn/core/rnn.h \
 		pd-rnn/core/internal.h
@@ -51,7 +57,7 @@ $(build)/gradcheck: tests/gradcheck.c $(core.sources) pd-rnn/core/rnn.h \
 	$(CC) $(TEST_CFLAGS) -DRNN_REAL_DOUBLE -o $@ tests/gradcheck.c \
 		$(core.sources) $(TEST_LDFLAGS) -lm
 
-unit.tests = $(build)/unit $(build)/gradcheck
+unit.tests = $(build)/unit $(build)/gradcheck $(build)/modelfile
 
 check: all $(unit.tests)
 	UNIT_TESTS="$(unit.tests)" RNN_LIB_DIR="$(CURDIR)" sh tests/run.sh

@@ -13,8 +13,7 @@
 static t_class *rnn_cell_class;
 
 typedef struct rnn_cell {
-    t_object x_obj;
-    rnn_shared *x_shared;
+    rnn_base x_base;      /* the object, its model and its files */
     rnn_inlet x_grad_inlet; /* right: dLoss/dh(t) */
     t_outlet *x_out;        /* h(t) */
     rnn_buffers x_input;    /* the step's input, and h(t) going out */
@@ -24,7 +23,7 @@ typedef struct rnn_cell {
 static void rnn_cell_list(t_rnn_cell *x, t_symbol *s, int argc, t_atom *argv)
 {
     (void)s;
-    rnn_model *model = x->x_shared->s_model;
+    rnn_model *model = x->x_base.b_shared->s_model;
     if (argc == 0) {
         pd_error(x, WHAT ": empty list: send one time step's input vector");
         return;
@@ -51,7 +50,7 @@ static void rnn_cell_gradient(void *owner, t_symbol *s, int argc,
                               t_atom *argv)
 {
     t_rnn_cell *x = owner;
-    rnn_model *model = x->x_shared->s_model;
+    rnn_model *model = x->x_base.b_shared->s_model;
     int hidden = rnn_model_hidden(model);
     if (s != &s_list && s != &s_float) {
         pd_error(x, WHAT ": right inlet takes dLoss/dh, a list of %d "
@@ -81,10 +80,10 @@ static void rnn_cell_gradient(void *owner, t_symbol *s, int argc,
 static void rnn_cell_anything(t_rnn_cell *x, t_symbol *s, int argc,
                               t_atom *argv)
 {
-    rnn_model *model = x->x_shared->s_model;
+    rnn_model *model = x->x_base.b_shared->s_model;
     double value;
     rnn_status status = RNN_OK;
-    if (rnn_common_method(x, WHAT, x->x_shared, s, argc, argv))
+    if (rnn_common_method(&x->x_base, s, argc, argv))
         return;
     if (s == gensym("window")) {
         if (rnn_method_number(x, WHAT, "window", argc, argv, 1,
@@ -169,13 +168,11 @@ static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
         name = argv[i].a_w.w_symbol;
         break;
     }
-    x->x_shared = rnn_shared_get(name ? name : gensym("rnn"));
-    if (!x->x_shared) {
-        pd_error(x, WHAT ": out of memory for a model");
-        pd_free(&x->x_obj.ob_pd);
+    if (!rnn_base_init(&x->x_base, WHAT, name)) {
+        pd_free(&x->x_base.b_obj.ob_pd);
         return NULL;
     }
-    rnn_model *model = x->x_shared->s_model;
+    rnn_model *model = x->x_base.b_shared->s_model;
     for (int i = 0; i < argc; i++) {
         if (argv[i].a_type == A_FLOAT && !have_hidden) {
             hidden = argv[i].a_w.w_float;
@@ -204,14 +201,14 @@ static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
     if (status == RNN_ERR_STATE)
         pd_error(x, WHAT ": model '%s' already has a cell of %d units; this "
                     "object shares it",
-                 x->x_shared->s_name->s_name, rnn_model_hidden(model));
+                 x->x_base.b_shared->s_name->s_name, rnn_model_hidden(model));
     else if (status) {
         rnn_report(x, WHAT, "creating the cell", status);
-        pd_free(&x->x_obj.ob_pd);
+        pd_free(&x->x_base.b_obj.ob_pd);
         return NULL;
     }
-    rnn_inlet_init(&x->x_grad_inlet, &x->x_obj, rnn_cell_gradient);
-    x->x_out = outlet_new(&x->x_obj, &s_list);
+    rnn_inlet_init(&x->x_grad_inlet, &x->x_base.b_obj, rnn_cell_gradient);
+    x->x_out = outlet_new(&x->x_base.b_obj, &s_list);
     return x;
 }
 
@@ -219,7 +216,7 @@ static void rnn_cell_free(t_rnn_cell *x)
 {
     rnn_buffers_free(&x->x_input);
     rnn_buffers_free(&x->x_grad);
-    rnn_shared_release(x->x_shared);
+    rnn_base_free(&x->x_base);
 }
 
 void rnn_cell_setup(void)

@@ -11,8 +11,7 @@
 static t_class *rnn_decode_class;
 
 typedef struct rnn_decode {
-    t_object x_obj;
-    rnn_shared *x_shared;
+    rnn_base x_base;      /* the object, its model and its files */
     rnn_inlet x_target_inlet; /* right: the target index */
     t_outlet *x_token;        /* the predicted token */
     t_outlet *x_probs;        /* the probability list */
@@ -26,7 +25,7 @@ static void rnn_decode_list(t_rnn_decode *x, t_symbol *s, int argc,
                             t_atom *argv)
 {
     (void)s;
-    rnn_model *model = x->x_shared->s_model;
+    rnn_model *model = x->x_base.b_shared->s_model;
     if (argc == 0) {
         pd_error(x, WHAT ": empty list: send h(t), the cell's output");
         return;
@@ -66,7 +65,7 @@ static void rnn_decode_target(void *owner, t_symbol *s, int argc,
                               t_atom *argv)
 {
     t_rnn_decode *x = owner;
-    rnn_model *model = x->x_shared->s_model;
+    rnn_model *model = x->x_base.b_shared->s_model;
     int size = rnn_vocab_size(rnn_model_vocab(model));
     if ((s != &s_float && s != &s_list) || argc != 1
         || argv[0].a_type != A_FLOAT) {
@@ -99,8 +98,7 @@ static void rnn_decode_target(void *owner, t_symbol *s, int argc,
     /* right to left: the gradient leaves at once, then the info */
     if (grad)
         rnn_outlet_reals(x->x_grad, &x->x_gradient, grad,
-                         rnn_model_hidden(model) ? rnn_model_hidden(model)
-                                                 : 0);
+                         rnn_model_readout_width(model));
     t_atom atom;
     SETFLOAT(&atom, (t_float)score.mean_loss);
     outlet_anything(x->x_info, gensym("loss"), 1, &atom);
@@ -113,9 +111,9 @@ static void rnn_decode_target(void *owner, t_symbol *s, int argc,
 static void rnn_decode_anything(t_rnn_decode *x, t_symbol *s, int argc,
                                 t_atom *argv)
 {
-    rnn_model *model = x->x_shared->s_model;
+    rnn_model *model = x->x_base.b_shared->s_model;
     double value;
-    if (rnn_common_method(x, WHAT, x->x_shared, s, argc, argv))
+    if (rnn_common_method(&x->x_base, s, argc, argv))
         return;
     if (s == gensym("temperature")) {
         if (rnn_method_number(x, WHAT, "temperature", argc, argv, 0, 1000,
@@ -159,17 +157,15 @@ static void *rnn_decode_new(t_symbol *s, int argc, t_atom *argv)
             pd_error(x, WHAT ": extra argument ignored; use "
                         "[rnn.decode NAME]");
     }
-    x->x_shared = rnn_shared_get(name ? name : gensym("rnn"));
-    if (!x->x_shared) {
-        pd_error(x, WHAT ": out of memory for a model");
-        pd_free(&x->x_obj.ob_pd);
+    if (!rnn_base_init(&x->x_base, WHAT, name)) {
+        pd_free(&x->x_base.b_obj.ob_pd);
         return NULL;
     }
-    rnn_inlet_init(&x->x_target_inlet, &x->x_obj, rnn_decode_target);
-    x->x_token = outlet_new(&x->x_obj, 0);
-    x->x_probs = outlet_new(&x->x_obj, &s_list);
-    x->x_info = outlet_new(&x->x_obj, 0);
-    x->x_grad = outlet_new(&x->x_obj, &s_list);
+    rnn_inlet_init(&x->x_target_inlet, &x->x_base.b_obj, rnn_decode_target);
+    x->x_token = outlet_new(&x->x_base.b_obj, 0);
+    x->x_probs = outlet_new(&x->x_base.b_obj, &s_list);
+    x->x_info = outlet_new(&x->x_base.b_obj, 0);
+    x->x_grad = outlet_new(&x->x_base.b_obj, &s_list);
     return x;
 }
 
@@ -177,7 +173,7 @@ static void rnn_decode_free(t_rnn_decode *x)
 {
     rnn_buffers_free(&x->x_hidden);
     rnn_buffers_free(&x->x_gradient);
-    rnn_shared_release(x->x_shared);
+    rnn_base_free(&x->x_base);
 }
 
 void rnn_decode_setup(void)

@@ -13,8 +13,7 @@
 static t_class *rnn_encode_class;
 
 typedef struct rnn_encode {
-    t_object x_obj;
-    rnn_shared *x_shared;
+    rnn_base x_base;      /* the object, its model and its files */
     int x_chars;          /* split symbols into characters */
     t_outlet *x_onehot;   /* left: the one-hot list */
     t_outlet *x_index;    /* right: the index, first */
@@ -31,7 +30,7 @@ static void fill_onehot(t_atom *atoms, int n, const void *data)
 /* Add a token and send its index, then its one-hot vector. */
 static void rnn_encode_token(t_rnn_encode *x, const rnn_token *token)
 {
-    rnn_vocab *vocab = rnn_model_vocab(x->x_shared->s_model);
+    rnn_vocab *vocab = rnn_model_vocab(x->x_base.b_shared->s_model);
     int index;
     rnn_status status = rnn_vocab_add(vocab, token, &index);
     if (status) {
@@ -154,7 +153,7 @@ static void rnn_encode_bang(t_rnn_encode *x)
 static void rnn_encode_anything(t_rnn_encode *x, t_symbol *s, int argc,
                                 t_atom *argv)
 {
-    if (rnn_common_method(x, WHAT, x->x_shared, s, argc, argv))
+    if (rnn_common_method(&x->x_base, s, argc, argv))
         return;
     if (!rnn_encode_acceptable(x, argc, argv))
         return;
@@ -172,36 +171,32 @@ static void rnn_encode_anything(t_rnn_encode *x, t_symbol *s, int argc,
 static void *rnn_encode_new(t_symbol *s, int argc, t_atom *argv)
 {
     (void)s;
+    t_rnn_encode *x = (t_rnn_encode *)pd_new(rnn_encode_class);
     t_symbol *name = NULL;
-    int chars = 0;
     for (int i = 0; i < argc; i++) {
         t_symbol *word = atom_getsymbol(argv + i);
         if (argv[i].a_type == A_SYMBOL && !strcmp(word->s_name, "-chars"))
-            chars = 1;
+            x->x_chars = 1;
         else if (argv[i].a_type == A_SYMBOL && !name
                  && word->s_name[0] != '-')
             name = word;
         else
-            pd_error(0, WHAT ": unknown argument ignored; use "
+            pd_error(x, WHAT ": unknown argument ignored; use "
                         "[rnn.encode NAME -chars]");
     }
-    rnn_shared *shared = rnn_shared_get(name ? name : gensym("rnn"));
-    if (!shared) {
-        pd_error(0, WHAT ": out of memory for a model");
+    if (!rnn_base_init(&x->x_base, WHAT, name)) {
+        pd_free(&x->x_base.b_obj.ob_pd);
         return NULL;
     }
-    t_rnn_encode *x = (t_rnn_encode *)pd_new(rnn_encode_class);
-    x->x_shared = shared;
-    x->x_chars = chars;
-    x->x_onehot = outlet_new(&x->x_obj, &s_list);
-    x->x_index = outlet_new(&x->x_obj, &s_float);
+    x->x_onehot = outlet_new(&x->x_base.b_obj, &s_list);
+    x->x_index = outlet_new(&x->x_base.b_obj, &s_float);
     return x;
 }
 
 static void rnn_encode_free(t_rnn_encode *x)
 {
     rnn_buffers_free(&x->x_buffers);
-    rnn_shared_release(x->x_shared);
+    rnn_base_free(&x->x_base);
 }
 
 void rnn_encode_setup(void)

@@ -223,16 +223,108 @@ void rnn_report(void *x, const char *what, const char *doing,
     pd_error(x, "%s: %s: %s", what, doing, rnn_strerror(status));
 }
 
-int rnn_common_method(void *x, const char *what, rnn_shared *shared,
-                      t_symbol *s, int argc, t_atom *argv)
+/* ------------------------------------------------------------ objects */
+
+int rnn_base_init(rnn_base *b, const char *what, t_symbol *name)
 {
-    rnn_model *model = shared->s_model;
-    const char *name = s->s_name;
+    b->b_what = what;
+    b->b_canvas = canvas_getcurrent();
+    b->b_shared = rnn_shared_get(name ? name : gensym("rnn"));
+    if (!b->b_shared) {
+        pd_error(b, "%s: out of memory for a model", what);
+        return 0;
+    }
+    return 1;
+}
+
+void rnn_base_free(rnn_base *b)
+{
+    if (b->b_panel)
+        pd_unbind(&b->b_obj.ob_pd, b->b_panel);
+    rnn_shared_release(b->b_shared);
+    b->b_shared = NULL;
+}
+
+/* ------------------------------------------------------------ files */
+
+static void rnn_file_write(rnn_base *b, t_symbol *file)
+{
+    char path[MAXPDSTRING], why[256];
+    canvas_makefilename(b->b_canvas, file->s_name, path, MAXPDSTRING);
+    if (rnn_model_save(b->b_shared->s_model, path, why, sizeof why))
+        pd_error(b, "%s: cannot write '%s': %s; the old file, if any, is "
+                    "unchanged", b->b_what, path, why);
+}
+
+/* The file is parsed into a new model, which replaces the old one only
+ * when every check passed. */
+static void rnn_file_read(rnn_base *b, t_symbol *file)
+{
+    char path[MAXPDSTRING], why[256];
+    canvas_makefilename(b->b_canvas, file->s_name, path, MAXPDSTRING);
+    rnn_model *loaded = rnn_model_load(path, why, sizeof why);
+    if (!loaded) {
+        pd_error(b, "%s: cannot read '%s': %s; the model is unchanged",
+                 b->b_what, path, why);
+        return;
+    }
+    rnn_shared *shared = b->b_shared;
+    rnn_model *old = shared->s_model;
+    int old_hidden = rnn_model_hidden(old);
+    int hidden = rnn_model_hidden(loaded);
+    shared->s_model = loaded;
+    rnn_model_free(old);
+    if (old_hidden && hidden != old_hidden)
+        post("%s: model '%s' takes the shape of '%s': %d units (was %d)",
+             b->b_what, shared->s_name->s_name, file->s_name, hidden,
+             old_hidden);
+}
+
+/* With no file name, a dialog asks for one (with Pd's GUI only); its
+ * answer comes back as "callback FILE" to a symbol bound to the object. */
+static void rnn_file_dialog(rnn_base *b, int writes)
+{
+    if (!b->b_panel) {
+        char name[64];
+        snprintf(name, sizeof name, "rnn-file-%lx", (unsigned long)b);
+        b->b_panel = gensym(name);
+        pd_bind(&b->b_obj.ob_pd, b->b_panel);
+    }
+    b->b_panel_writes = writes;
+    pdgui_vmess(writes ? "pdtk_savepanel" : "pdtk_openpanel", "ss",
+                b->b_panel->s_name, canvas_getdir(b->b_canvas)->s_name);
+}
+
+static void rnn_file_method(rnn_base *b, const char *method, int argc,
+                            t_atom *argv)
+{
+    int writes = method[0] == 'w'
+                 || (method[0] == 'c' && b->b_panel_writes);
+    if (argc == 0 && method[0] != 'c') {
+        rnn_file_dialog(b, writes);
+        return;
+    }
+    if (argc != 1 || argv[0].a_type != A_SYMBOL) {
+        pd_error(b, "%s: '%s' takes one file name", b->b_what, method);
+        return;
+    }
+    if (writes)
+        rnn_file_write(b, argv[0].a_w.w_symbol);
+    else
+        rnn_file_read(b, argv[0].a_w.w_symbol);
+}
+
+/* ------------------------------------------------------------ methods */
+
+int rnn_common_method(rnn_base *b, t_symbol *s, int argc, t_atom *argv)
+{
+    rnn_model *model = b->b_shared->s_model;
+    const char *name = s->s_name, *what = b->b_what;
     double value;
     if (!strcmp(name, "reset") || !strcmp(name, "clear")
         || !strcmp(name, "print")) {
         if (argc > 0)
-            pd_error(x, "%s: '%s' takes no argument; ignored them", what,
+            pd_error(b, "%s: '%s' takes no argument; ignored them", what,
                      name);
         if (name[0] == 'r')
             rnn_model_reset(model);
@@ -241,14 +333,17 @@ int rnn_common_method(void *x, const char *what, rnn_shared *shared,
         else {
             char text[512];
             rnn_model_describe(model, text, sizeof text);
-            post("%s %s: %s", what, shared->s_name->s_name, text);
+            post("%s %s: %s", what, b->b_shared->s_name->s_name, text);
         }
     } else if (!strcmp(name, "learn")) {
-        if (rnn_method_number(x, what, name, argc, argv, 0, 1, &value))
+        if (rnn_method_number(b, what, name, argc, argv, 0, 1, &value))
             rnn_model_set_learn(model, value != 0);
     } else if (!strcmp(name, "lr")) {
-        if (rnn_method_number(x, what, name, argc, argv, 0, 10, &value))
+        if (rnn_method_number(b, what, name, argc, argv, 0, 10, &value))
             rnn_model_set_lr(model, value);
+    } else if (!strcmp(name, "read") || !strcmp(name, "write")
+               || (!strcmp(name, "callback") && b->b_panel)) {
+        rnn_file_method(b, name, argc, argv);
     } else {
         return 0;
     }

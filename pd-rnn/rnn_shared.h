@@ -22,6 +22,20 @@ typedef struct rnn_shared {
 rnn_shared *rnn_shared_get(t_symbol *name);
 void rnn_shared_release(rnn_shared *shared);
 
+/* What every object of the library starts with. */
+typedef struct rnn_base {
+    t_object b_obj;
+    rnn_shared *b_shared;
+    const char *b_what;   /* the class name, for messages */
+    t_canvas *b_canvas;   /* relative file names start from its folder */
+    t_symbol *b_panel;    /* bound while a file dialog is open */
+    int b_panel_writes;   /* that dialog saves, not opens */
+} rnn_base;
+
+/* Join the model NAME (0 after a pd_error when memory runs out). */
+int rnn_base_init(rnn_base *b, const char *what, t_symbol *name);
+void rnn_base_free(rnn_base *b);
+
 /* An extra inlet whose messages go to one handler, so that every message
  * to it, right or wrong, is answered by the owning object. */
 typedef void (*rnn_inlet_method)(void *owner, t_symbol *s, int argc,
@@ -68,9 +82,9 @@ int rnn_method_number(void *x, const char *what, const char *method,
                       int argc, const t_atom *argv, double low, double high,
                       double *value);
 
-/* The methods every object of a model takes; 1 when s was one of them. */
-int rnn_common_method(void *x, const char *what, rnn_shared *shared,
-                      t_symbol *s, int argc, t_atom *argv);
+/* The methods every object of a model takes (learn, lr, reset, clear,
+ * print, read, write); 1 when s was one of them. */
+int rnn_common_method(rnn_base *b, t_symbol *s, int argc, t_atom *argv);
 
 /* Report a core status as one pd_error. */
 void rnn_report(void *x, const char *what, const char *doing,

@@ -131,4 +131,33 @@ void rnn_readout_forward(rnn_readout *readout);
 /* loss (nats) of a target; accumulates the gradients and grad_hidden */
 double rnn_readout_backward(rnn_readout *readout, int target);
 
+/* The model's parts, for the files of the core that save and load it. */
+struct rnn_model {
+    rnn_vocab *vocab;
+    int has_cell;
+    rnn_elman cell;
+    int has_readout;
+    rnn_readout readout;
+    rnn_optim optim;
+    rnn_rng weight_rng;  /* new weights, grown rows and columns */
+    rnn_rng sample_rng;  /* choices at a temperature above 0 */
+    int learn;
+    int window;
+    int every;           /* 0: the window's length */
+    double temperature;
+    int top_k;
+    int rejected;        /* updates dropped for a gradient not finite */
+
+    /* the most recent scored targets, for the running means */
+    float recent_loss[RNN_SCORE_HISTORY];     /* bits */
+    unsigned char recent_hit[RNN_SCORE_HISTORY];
+    int recent_count;
+    int recent_next;
+    double loss_sum;
+    int hit_sum;
+};
+
+/* Train on what was gathered since the last update (when learning). */
+void rnn_model_flush(rnn_model *model);
+
 #endif /* PD_RNN_INTERNAL_H */

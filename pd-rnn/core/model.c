@@ -8,30 +8,6 @@
 
 #include "internal.h"
 
-struct rnn_model {
-    rnn_vocab *vocab;
-    int has_cell;
-    rnn_elman cell;
-    int has_readout;
-    rnn_readout readout;
-    rnn_optim optim;
-    rnn_rng weight_rng;  /* new weights, grown rows and columns */
-    rnn_rng sample_rng;  /* choices at a temperature above 0 */
-    int learn;
-    int window;
-    int every;           /* 0: the window's length */
-    double temperature;
-    int top_k;
-    int rejected;        /* updates dropped for a gradient not finite */
-
-    /* the most recent scored targets, for the running means */
-    float recent_loss[RNN_SCORE_HISTORY];     /* bits */
-    unsigned char recent_hit[RNN_SCORE_HISTORY];
-    int recent_count;
-    int recent_next;
-    double loss_sum;
-    int hit_sum;
-};
 
 const char *rnn_strerror(rnn_status status)
 {
@@ -259,6 +235,13 @@ rnn_status rnn_model_predict(rnn_model *model, const rnn_real *hidden, int n)
     return RNN_OK;
 }
 
+int rnn_model_readout_width(const rnn_model *model)
+{
+    if (model->has_readout)
+        return model->readout.hidden;
+    return rnn_model_hidden(model);
+}
+
 const rnn_real *rnn_model_probabilities(const rnn_model *model, int *n)
 {
     if (!model->has_readout || !model->readout.has_pending
@@ -358,7 +341,7 @@ rnn_status rnn_model_score(rnn_model *model, int target,
 
 /* Train on what was gathered since the last update, so that nothing
  * learned is lost when a sequence ends or learning stops. */
-static void flush(rnn_model *model)
+void rnn_model_flush(rnn_model *model)
 {
     if (!model->learn)
         return;
@@ -371,7 +354,7 @@ static void flush(rnn_model *model)
 void rnn_model_set_learn(rnn_model *model, int learn)
 {
     if (!learn)
-        flush(model);
+        rnn_model_flush(model);
     model->learn = learn != 0;
 }
 
@@ -401,7 +384,7 @@ rnn_status rnn_model_set_window(rnn_model *model, int window)
     if (window < 1 || window > RNN_MAX_WINDOW)
         return RNN_ERR_ARG;
     if (model->has_cell) {
-        flush(model);
+        rnn_model_flush(model);
         rnn_status status = rnn_elman_set_window(&model->cell, window);
         if (status)
             return status;
@@ -478,7 +461,7 @@ void rnn_model_seed_sampling(rnn_model *model, uint64_t seed)
 
 void rnn_model_reset(rnn_model *model)
 {
-    flush(model);
+    rnn_model_flush(model);
     if (model->has_cell)
         rnn_elman_forget(&model->cell);
     if (model->has_readout)

@@ -190,6 +190,8 @@ rnn_status rnn_model_cell_gradient(rnn_model *model, const rnn_real *grad,
 /* The readout: probabilities of the next token from h(t), kept pending
  * until its target arrives.  n must be the hidden size. */
 rnn_status rnn_model_predict(rnn_model *model, const rnn_real *hidden, int n);
+/* The size of h(t) the readout takes (the cell's hidden size), or 0. */
+int rnn_model_readout_width(const rnn_model *model);
 /* The pending probabilities, or NULL; *n is their count. */
 const rnn_real *rnn_model_probabilities(const rnn_model *model, int *n);
 /* The index chosen from the pending prediction (argmax at temperature 0,
@@ -235,6 +237,25 @@ void rnn_model_clear(rnn_model *model);
 
 /* A one-paragraph summary for a Pd window or a terminal. */
 void rnn_model_describe(const rnn_model *model, char *text, size_t size);
+
+/* ------------------------------------------------------------ files */
+
+/* The whole model (vocabulary with each token's type, weights, optimizer
+ * state, hidden state and pending prediction, settings, random generators
+ * and recent scores) as the bytes of a model file.  The steps not yet
+ * trained on are trained on first (when learning), so that the file holds
+ * what the model knows.  *bytes is the caller's, to free(). */
+rnn_status rnn_model_to_bytes(rnn_model *model, unsigned char **bytes,
+                              size_t *size);
+/* A new model from the bytes of a model file, or NULL with the reason in
+ * why: nothing is returned unless every check passed. */
+rnn_model *rnn_model_from_bytes(const unsigned char *bytes, size_t size,
+                                char *why, size_t why_size);
+/* The same through a file.  Saving writes a temporary file in the same
+ * folder and renames it over the old one, so a failure loses nothing. */
+rnn_status rnn_model_save(rnn_model *model, const char *path, char *why,
+                          size_t why_size);
+rnn_model *rnn_model_load(const char *path, char *why, size_t why_size);
 
 /* For tests: the loss (nats, summed) of a whole sequence of one-hot or
  * dense inputs with their targets, from the current weights and a zero
