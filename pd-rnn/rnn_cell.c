@@ -18,6 +18,7 @@ typedef struct rnn_cell {
     t_outlet *x_out;        /* h(t) */
     rnn_buffers x_input;    /* the step's input, and h(t) going out */
     rnn_buffers x_grad;
+    int x_keep;             /* -k: the model is saved inside the patch */
 } t_rnn_cell;
 
 static void rnn_cell_list(t_rnn_cell *x, t_symbol *s, int argc, t_atom *argv)
@@ -144,8 +145,121 @@ static int rnn_cell_flag(t_rnn_cell *x, rnn_model *model, const char *flag,
         ok = 0;
     if (!ok)
         pd_error(x, WHAT ": bad flag or value '%s': ignored (flags: -window "
-                    "K, -every N, -lr X, -clip X, -seed N)", flag);
+                    "K, -every N, -lr X, -clip X, -seed N, -k)", flag);
     return ok;
+}
+
+/* ------------------------------------------------------------ -k */
+
+/* With -k the model is kept inside the patch, after the object's own line,
+ * as "#A rnn-model" and the model file's bytes in base64, cut into
+ * symbols that Pd's parser leaves alone (each starts with a letter, none
+ * holds a character Pd escapes): bit-exact, unlike floats in a patch. */
+#define KEEP_CHUNK 960
+static const char base64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void rnn_cell_save(t_gobj *z, t_binbuf *bb)
+{
+    t_rnn_cell *x = (t_rnn_cell *)z;
+    t_object *ob = &x->x_base.b_obj;
+    binbuf_addv(bb, "ssii", gensym("#X"), gensym("obj"), (int)ob->te_xpix,
+                (int)ob->te_ypix);
+    binbuf_addbinbuf(bb, ob->te_binbuf);
+    binbuf_addsemi(bb);
+    unsigned char *bytes;
+    size_t size;
+    if (x->x_keep
+        && !rnn_model_to_bytes(x->x_base.b_shared->s_model, &bytes, &size)) {
+        binbuf_addv(bb, "ss", gensym("#A"), gensym("rnn-model"));
+        char chunk[KEEP_CHUNK + 8];
+        int used = 0;
+        chunk[used++] = 'm';
+        for (size_t i = 0; i < size; i += 3) {
+            uint32_t group = (uint32_t)bytes[i] << 16;
+            int count = size - i < 3 ? (int)(size - i) : 3;
+            if (count > 1)
+                group |= (uint32_t)bytes[i + 1] << 8;
+            if (count > 2)
+                group |= bytes[i + 2];
+            for (int k = 0; k < 4; k++)
+                chunk[used++] = k <= count ? base64[(group >> (18 - 6 * k))
+                                                    & 63]
+                                           : '.';
+            if (used >= KEEP_CHUNK || i + 3 >= size) {
+                chunk[used] = 0;
+                binbuf_addv(bb, "s", gensym(chunk));
+                used = 0;
+                chunk[used++] = 'm';
+            }
+        }
+        binbuf_addsemi(bb);
+        free(bytes);
+    }
+    obj_saveformat(ob, bb);
+}
+
+static int base64_value(char c)
+{
+    const char *at = c ? strchr(base64, c) : NULL;
+    return at ? (int)(at - base64) : -1;
+}
+
+/* While a patch loads, "#A" goes to the newest object that bound it, as
+ * Pd's own [text define -k] does. */
+static void rnn_cell_unbind_keep(t_rnn_cell *x)
+{
+    t_symbol *asym = gensym("#A");
+    if (pd_findbyclass(asym, rnn_cell_class) == &x->x_base.b_obj.ob_pd)
+        pd_unbind(&x->x_base.b_obj.ob_pd, asym);
+}
+
+/* "#A rnn-model m... m...": the model kept in the patch comes back. */
+static void rnn_cell_restore(t_rnn_cell *x, t_symbol *s, int argc,
+                             t_atom *argv)
+{
+    (void)s;
+    rnn_cell_unbind_keep(x);
+    size_t room = 0;
+    for (int i = 0; i < argc; i++)
+        if (argv[i].a_type == A_SYMBOL)
+            room += strlen(argv[i].a_w.w_symbol->s_name);
+    unsigned char *bytes = malloc(room + 4);
+    if (!bytes) {
+        pd_error(x, WHAT ": out of memory for the model kept in the patch");
+        return;
+    }
+    size_t size = 0;
+    int ok = 1;
+    for (int i = 0; i < argc && ok; i++) {
+        const char *text = atom_getsymbol(argv + i)->s_name;
+        ok = argv[i].a_type == A_SYMBOL && text[0] == 'm'
+             && (strlen(text) - 1) % 4 == 0;
+        for (const char *q = text + 1; ok && *q; q += 4) {
+            uint32_t group = 0;
+            int count = 0;
+            for (int k = 0; k < 4; k++) {
+                int v = q[k] == '.' ? 0 : base64_value(q[k]);
+                ok &= v >= 0;
+                count += q[k] != '.';
+                group = (group << 6) | (uint32_t)(v < 0 ? 0 : v);
+            }
+            for (int k = 0; k < count - 1; k++)
+                bytes[size++] = (unsigned char)(group >> (16 - 8 * k));
+        }
+    }
+    char why[256] = "not base64 text";
+    rnn_model *model =
+        ok ? rnn_model_from_bytes(bytes, size, why, sizeof why) : NULL;
+    free(bytes);
+    if (!model) {
+        pd_error(x, WHAT ": the model kept in the patch is damaged (%s); "
+                    "starting a new one", why);
+        return;
+    }
+    rnn_shared *shared = x->x_base.b_shared;
+    rnn_model_free(shared->s_model);
+    shared->s_model = model;
 }
 
 static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
@@ -162,7 +276,7 @@ static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
             continue;
         const char *word = argv[i].a_w.w_symbol->s_name;
         if (word[0] == '-') {
-            i++;
+            i += strcmp(word, "-k") != 0; /* -k alone takes no value */
             continue;
         }
         name = argv[i].a_w.w_symbol;
@@ -177,6 +291,9 @@ static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
         if (argv[i].a_type == A_FLOAT && !have_hidden) {
             hidden = argv[i].a_w.w_float;
             have_hidden = 1;
+        } else if (argv[i].a_type == A_SYMBOL
+                   && !strcmp(argv[i].a_w.w_symbol->s_name, "-k")) {
+            x->x_keep = 1;
         } else if (argv[i].a_type == A_SYMBOL
                    && argv[i].a_w.w_symbol->s_name[0] == '-') {
             if (i + 1 < argc)
@@ -207,6 +324,11 @@ static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
         pd_free(&x->x_base.b_obj.ob_pd);
         return NULL;
     }
+    if (x->x_keep) {
+        t_symbol *asym = gensym("#A");
+        asym->s_thing = 0; /* at most the newest object holds it */
+        pd_bind(&x->x_base.b_obj.ob_pd, asym);
+    }
     rnn_inlet_init(&x->x_grad_inlet, &x->x_base.b_obj, rnn_cell_gradient);
     x->x_out = outlet_new(&x->x_base.b_obj, &s_list);
     return x;
@@ -214,6 +336,8 @@ static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
 
 static void rnn_cell_free(t_rnn_cell *x)
 {
+    if (x->x_keep)
+        rnn_cell_unbind_keep(x);
     rnn_buffers_free(&x->x_input);
     rnn_buffers_free(&x->x_grad);
     rnn_base_free(&x->x_base);
@@ -228,4 +352,7 @@ void rnn_cell_setup(void)
     class_addbang(rnn_cell_class, rnn_cell_bang);
     class_addsymbol(rnn_cell_class, rnn_cell_symbol);
     class_addanything(rnn_cell_class, rnn_cell_anything);
+    class_addmethod(rnn_cell_class, (t_method)rnn_cell_restore,
+                    gensym("rnn-model"), A_GIMME, 0);
+    class_setsavefn(rnn_cell_class, rnn_cell_save);
 }
