@@ -60,9 +60,11 @@ int main(int argc, char **argv)
 
     /* the vocabulary of the whole text first, as a pretrained model has */
     rnn_model *model = rnn_model_new(1);
+    /* the same work as the reference: Adam, one update per window */
     rnn_model_set_window(model, WINDOW);
-    if (getenv("BENCH_LR"))
-        rnn_model_set_lr(model, atof(getenv("BENCH_LR")));
+    rnn_model_set_every(model, 0);
+    rnn_model_set_optim(model, RNN_OPTIM_ADAM);
+    rnn_model_set_lr(model, 0.002);
     rnn_model_set_cell(model, HIDDEN);
     static int indices[1 << 22];
     for (size_t i = 0; i < length; i++) {

@@ -100,6 +100,13 @@ static int rnn_encode_acceptable(t_rnn_encode *x, int argc,
                          i + 1, isnan(f) ? "NaN" : "infinite or too large");
                 return 0;
             }
+        } else if (argv[i].a_type == A_SYMBOL
+                   && !*argv[i].a_w.w_symbol->s_name) {
+            pd_error(x, WHAT ": element %d is the empty symbol (a message "
+                        "box's 'symbol 60' sends one: make a symbol of a "
+                        "number with [makefilename %%d]): message refused",
+                     i + 1);
+            return 0;
         } else if (argv[i].a_type != A_SYMBOL) {
             pd_error(x, WHAT ": element %d is not a number or symbol: "
                         "message refused", i + 1);

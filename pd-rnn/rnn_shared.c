@@ -208,6 +208,11 @@ int rnn_method_number(void *x, const char *what, const char *method,
         return 0;
     }
     double f = atom_getfloat(argv);
+    if (!isfinite(f)) {
+        pd_error(x, "%s: '%s' takes a finite number, not %s", what, method,
+                 isnan(f) ? "NaN" : "infinity");
+        return 0;
+    }
     if (!(f >= low && f <= high)) {
         pd_error(x, "%s: '%s %g' is out of range: use %g to %g", what,
                  method, f, low, high);

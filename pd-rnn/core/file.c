@@ -370,7 +370,7 @@ static int get_settings(reader *r, rnn_model *m, int *has_cell, int *hidden,
     get_count(r, 0, RNN_MAX_VOCAB, rows);
     get_count(r, 1, RNN_MAX_WINDOW, &m->window);
     get_count(r, 0, RNN_MAX_WINDOW, &m->every);
-    get_count(r, RNN_OPTIM_SGD, RNN_OPTIM_ADAM, &kind);
+    get_count(r, RNN_OPTIM_SGD, RNN_OPTIM_ADAGRAD, &kind);
     get_count(r, 0, 1, &m->learn);
     get_count(r, 0, RNN_MAX_VOCAB, &m->top_k);
     m->optim.kind = (rnn_optim_kind)kind;

@@ -49,6 +49,10 @@ typedef struct rnn_adam_step {
 } rnn_adam_step;
 void rnn_adam_update(rnn_real *value, const rnn_real *grad, rnn_real *mean,
                      rnn_real *var, size_t n, const rnn_adam_step *step);
+/* One Adagrad step: sum accumulates the squared (scaled) gradients. */
+void rnn_adagrad_update(rnn_real *value, const rnn_real *grad, rnn_real *sum,
+                        size_t n, rnn_real rate, rnn_real epsilon,
+                        rnn_real scale);
 rnn_real rnn_sum_squares(const rnn_real *values, size_t n);
 
 /* Clip the gradients of a group of tensors to the norm bound, apply one

@@ -114,6 +114,18 @@ RNN_HOT void rnn_adam_update(rnn_real *value, const rnn_real *grad,
     }
 }
 
+RNN_HOT void rnn_adagrad_update(rnn_real *value, const rnn_real *grad,
+                                rnn_real *sum, size_t n, rnn_real rate,
+                                rnn_real epsilon, rnn_real scale)
+{
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        rnn_real g = scale * grad[i];
+        sum[i] += g * g;
+        value[i] -= rate * g / (RNN_SQRT(sum[i]) + epsilon);
+    }
+}
+
 int rnn_all_finite(const rnn_real *values, int n)
 {
     for (int i = 0; i < n; i++)

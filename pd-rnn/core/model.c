@@ -33,7 +33,7 @@ rnn_model *rnn_model_new(uint64_t seed)
         free(model);
         return NULL;
     }
-    model->optim.kind = RNN_OPTIM_ADAM;
+    model->optim.kind = RNN_DEFAULT_OPTIM;
     model->optim.lr = RNN_DEFAULT_LR;
     model->optim.clip = RNN_DEFAULT_CLIP;
     model->optim.beta1 = 0.9;
@@ -41,6 +41,7 @@ rnn_model *rnn_model_new(uint64_t seed)
     model->optim.epsilon = 1e-8;
     model->learn = 1;
     model->window = RNN_DEFAULT_WINDOW;
+    model->every = RNN_DEFAULT_EVERY;
     rnn_rng_seed(&model->weight_rng, seed);
     rnn_rng_seed(&model->sample_rng, seed ^ 0x5a5a5a5aULL);
     return model;
@@ -405,9 +406,16 @@ rnn_status rnn_model_set_every(rnn_model *model, int every)
     return RNN_OK;
 }
 
+const char *rnn_optim_name(rnn_optim_kind kind)
+{
+    return kind == RNN_OPTIM_ADAM ? "adam"
+           : kind == RNN_OPTIM_ADAGRAD ? "adagrad" : "sgd";
+}
+
 rnn_status rnn_model_set_optim(rnn_model *model, rnn_optim_kind kind)
 {
-    if (kind != RNN_OPTIM_SGD && kind != RNN_OPTIM_ADAM)
+    if (kind != RNN_OPTIM_SGD && kind != RNN_OPTIM_ADAM
+        && kind != RNN_OPTIM_ADAGRAD)
         return RNN_ERR_ARG;
     model->optim.kind = kind;
     return RNN_OK;
@@ -494,7 +502,7 @@ void rnn_model_describe(const rnn_model *model, char *text, size_t size)
              rnn_model_hidden(model), rnn_model_input_size(model),
              rnn_vocab_size(model->vocab), model->window,
              effective_every(model),
-             model->optim.kind == RNN_OPTIM_ADAM ? "adam" : "sgd",
+             rnn_optim_name(model->optim.kind),
              model->optim.lr, model->optim.clip, model->learn ? "on" : "off",
              model->has_cell ? model->cell.updates : 0L,
              model->has_readout ? model->readout.updates : 0L,

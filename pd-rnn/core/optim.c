@@ -125,10 +125,15 @@ rnn_status rnn_optim_apply(const rnn_optim *optim, rnn_param **params,
         /* the update */
         ++*step;
         for (int p = 0; p < count; p++) {
+            rnn_param *param = params[p];
             if (optim->kind == RNN_OPTIM_ADAM)
-                adam_step(optim, params[p], scale, *step);
+                adam_step(optim, param, scale, *step);
+            else if (optim->kind == RNN_OPTIM_ADAGRAD)
+                rnn_adagrad_update(param->value, param->grad, param->moment2,
+                                   param->count, (rnn_real)optim->lr,
+                                   (rnn_real)1e-8, (rnn_real)scale);
             else
-                sgd_step(optim, params[p], scale);
+                sgd_step(optim, param, scale);
         }
     }
     for (int p = 0; p < count; p++)
