@@ -65,7 +65,7 @@ int main(int argc, char **argv)
     rnn_model_set_every(model, 0);
     rnn_model_set_optim(model, RNN_OPTIM_ADAM);
     rnn_model_set_lr(model, 0.002);
-    rnn_model_set_cell(model, HIDDEN);
+    rnn_model_set_cell(model, RNN_CELL_ELMAN, HIDDEN, 1);
     static int indices[1 << 22];
     for (size_t i = 0; i < length; i++) {
         char character[2] = {(char)text[i], 0};

@@ -19,6 +19,9 @@ typedef struct rnn_cell {
     rnn_buffers x_input;    /* the step's input, and h(t) going out */
     rnn_buffers x_grad;
     int x_keep;             /* -k: the model is saved inside the patch */
+    rnn_arrays x_arrays;    /* activations drawn into Pd arrays */
+    rnn_cell_type x_type;   /* from -type, for a cell created here */
+    int x_layers;           /* from -layers */
 } t_rnn_cell;
 
 static void rnn_cell_list(t_rnn_cell *x, t_symbol *s, int argc, t_atom *argv)
@@ -44,6 +47,7 @@ static void rnn_cell_list(t_rnn_cell *x, t_symbol *s, int argc, t_atom *argv)
         rnn_report(x, WHAT, "step", status);
         return;
     }
+    rnn_arrays_write_cell(&x->x_base, &x->x_arrays);
     rnn_outlet_reals(x->x_out, &x->x_input, hidden, rnn_model_hidden(model));
 }
 
@@ -98,13 +102,13 @@ static void rnn_cell_anything(t_rnn_cell *x, t_symbol *s, int argc,
         if (rnn_method_number(x, WHAT, "seed", argc, argv, 0, 4294967295.0,
                               &value))
             rnn_model_seed_weights(model, (uint64_t)value);
-    } else if (s == gensym("clip")) {
-        if (rnn_method_number(x, WHAT, "clip", argc, argv, 0, 1e6, &value))
-            status = rnn_model_set_clip(model, value);
+    } else if (s == gensym("array")) {
+        rnn_arrays_method(&x->x_base, &x->x_arrays, argc, argv);
     } else {
         pd_error(x, WHAT ": no method '%s'; the left inlet takes a list (one "
                     "time step) and learn, reset, clear, window, every, lr, "
-                    "clip, seed, print", s->s_name);
+                    "clip, optim, seed, array, read, write, print",
+                 s->s_name);
         return;
     }
     if (status)
@@ -122,14 +126,22 @@ static void rnn_cell_symbol(t_rnn_cell *x, t_symbol *s)
              s->s_name);
 }
 
-/* [rnn.cell NAME HIDDEN -window K -every N -lr X -seed N]: flags before or
- * after the name and the size. */
+/* [rnn.cell NAME HIDDEN -type T -layers N -window K -every N -optim O -lr X
+ * -clip X -seed N -k]: flags before or after the name and the size. */
 static int rnn_cell_flag(t_rnn_cell *x, rnn_model *model, const char *flag,
                          const t_atom *value)
 {
     double f = atom_getfloat(value);
     int ok = value->a_type == A_FLOAT;
-    if (!strcmp(flag, "-window"))
+    const char *word = atom_getsymbol(value)->s_name;
+    if (!strcmp(flag, "-type"))
+        ok = value->a_type == A_SYMBOL
+             && rnn_parse_cell_type(word, &x->x_type);
+    else if (!strcmp(flag, "-layers"))
+        ok = ok && f >= 1 && f <= RNN_MAX_LAYERS && (x->x_layers = (int)f);
+    else if (!strcmp(flag, "-optim"))
+        ok = value->a_type == A_SYMBOL && rnn_parse_optim(word, model);
+    else if (!strcmp(flag, "-window"))
         ok = ok && f >= 1 && f <= RNN_MAX_WINDOW
              && !rnn_model_set_window(model, (int)f);
     else if (!strcmp(flag, "-every"))
@@ -144,8 +156,9 @@ static int rnn_cell_flag(t_rnn_cell *x, rnn_model *model, const char *flag,
     else
         ok = 0;
     if (!ok)
-        pd_error(x, WHAT ": bad flag or value '%s': ignored (flags: -window "
-                    "K, -every N, -lr X, -clip X, -seed N, -k)", flag);
+        pd_error(x, WHAT ": bad flag or value '%s': ignored (flags: -type "
+                    "elman|gru|lstm, -layers N, -window K, -every N, -optim "
+                    "sgd|adam|adagrad, -lr X, -clip X, -seed N, -k)", flag);
     return ok;
 }
 
@@ -267,6 +280,8 @@ static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
     (void)s;
     t_rnn_cell *x = (t_rnn_cell *)pd_new(rnn_cell_class);
     t_symbol *name = NULL;
+    x->x_type = RNN_CELL_ELMAN;
+    x->x_layers = 1;
     double hidden = RNN_DEFAULT_HIDDEN;
     int have_hidden = 0;
 
@@ -314,11 +329,14 @@ static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
                  hidden, RNN_MAX_HIDDEN, RNN_DEFAULT_HIDDEN);
         hidden = RNN_DEFAULT_HIDDEN;
     }
-    rnn_status status = rnn_model_set_cell(model, (int)hidden);
+    rnn_status status =
+        rnn_model_set_cell(model, x->x_type, (int)hidden, x->x_layers);
     if (status == RNN_ERR_STATE)
-        pd_error(x, WHAT ": model '%s' already has a cell of %d units; this "
-                    "object shares it",
-                 x->x_base.b_shared->s_name->s_name, rnn_model_hidden(model));
+        pd_error(x, WHAT ": model '%s' already has a cell (%s, %d layer(s) "
+                    "of %d units); this object shares it",
+                 x->x_base.b_shared->s_name->s_name,
+                 rnn_cell_type_name(rnn_model_cell_type(model)),
+                 rnn_model_layers(model), rnn_model_hidden(model));
     else if (status) {
         rnn_report(x, WHAT, "creating the cell", status);
         pd_free(&x->x_base.b_obj.ob_pd);

@@ -19,6 +19,7 @@ typedef struct rnn_decode {
     t_outlet *x_grad;         /* dLoss/dh for the cell */
     rnn_buffers x_hidden;     /* h(t) coming in, probabilities going out */
     rnn_buffers x_gradient;   /* dLoss/dh going out */
+    rnn_arrays x_arrays;      /* "probs" drawn into Pd arrays */
 } t_rnn_decode;
 
 static void rnn_decode_list(t_rnn_decode *x, t_symbol *s, int argc,
@@ -50,6 +51,8 @@ static void rnn_decode_list(t_rnn_decode *x, t_symbol *s, int argc,
     if (!probs)
         return;
     int index = rnn_model_choose(model);
+    for (int i = 0; i < x->x_arrays.a_count; i++)
+        rnn_arrays_write(&x->x_base, &x->x_arrays.a_items[i], probs, count);
     rnn_outlet_reals(x->x_probs, &x->x_hidden, probs, count);
     const rnn_token *token =
         rnn_vocab_token(rnn_model_vocab(model), index);
@@ -127,10 +130,19 @@ static void rnn_decode_anything(t_rnn_decode *x, t_symbol *s, int argc,
         if (rnn_method_number(x, WHAT, "seed", argc, argv, 0, 4294967295.0,
                               &value))
             rnn_model_seed_sampling(model, (uint64_t)value);
+    } else if (s == gensym("array")) {
+        if (argc >= 1 && atom_getsymbol(argv) != gensym("probs"))
+            pd_error(x, WHAT ": 'array probs ARRAY' draws the probabilities; "
+                        "there is nothing else to draw here");
+        else if (argc > 2)
+            pd_error(x, WHAT ": 'array probs ARRAY' takes no layer");
+        else
+            rnn_arrays_method(&x->x_base, &x->x_arrays, argc, argv);
     } else {
         pd_error(x, WHAT ": no method '%s'; the left inlet takes h(t) (a "
-                    "list) and temperature, top-k, seed, learn, lr, reset, "
-                    "clear, print", s->s_name);
+                    "list) and temperature, top-k, seed, array, learn, lr, "
+                    "clip, optim, reset, clear, read, write, print",
+                 s->s_name);
     }
 }
 

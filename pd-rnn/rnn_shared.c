@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rnn_shared.h"
+#include "g_canvas.h"
 
 /* Set once in the library's setup, like every Pd class pointer. */
 static t_class *rnn_shared_class;
@@ -196,6 +197,129 @@ void rnn_outlet_reals(t_outlet *out, rnn_buffers *b, const rnn_real *v,
     rnn_outlet_fill(out, b, n, fill_reals, v);
 }
 
+/* ------------------------------------------------------------ arrays */
+
+int rnn_parse_cell_type(const char *name, rnn_cell_type *type)
+{
+    static const rnn_cell_type all[] = {RNN_CELL_ELMAN, RNN_CELL_GRU,
+                                        RNN_CELL_LSTM};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(name, rnn_cell_type_name(all[i]))) {
+            *type = all[i];
+            return 1;
+        }
+    return 0;
+}
+
+int rnn_parse_optim(const char *name, rnn_model *model)
+{
+    static const rnn_optim_kind all[] = {RNN_OPTIM_SGD, RNN_OPTIM_ADAM,
+                                         RNN_OPTIM_ADAGRAD};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(name, rnn_optim_name(all[i])))
+            return rnn_model_set_optim(model, all[i]) == RNN_OK;
+    return 0;
+}
+
+void rnn_arrays_method(rnn_base *b, rnn_arrays *arrays, int argc,
+                       t_atom *argv)
+{
+    int ok = argc >= 1 && argc <= 3 && argv[0].a_type == A_SYMBOL
+             && (argc < 2 || argv[1].a_type == A_SYMBOL)
+             && (argc < 3 || (argv[2].a_type == A_FLOAT
+                              && argv[2].a_w.w_float >= 0
+                              && argv[2].a_w.w_float < RNN_MAX_LAYERS));
+    if (!ok) {
+        pd_error(b, "%s: 'array' takes WHAT, then ARRAY to draw into (and "
+                    "a LAYER number), or nothing to stop",
+                 b->b_what);
+        return;
+    }
+    t_symbol *what = argv[0].a_w.w_symbol;
+    int layer = argc > 2 ? (int)argv[2].a_w.w_float : -1;
+
+    /* the same WHAT and LAYER replaces, or with no array stops */
+    for (int i = 0; i < arrays->a_count; i++) {
+        rnn_array_binding *item = &arrays->a_items[i];
+        if (item->a_what != what || item->a_layer != layer)
+            continue;
+        if (argc == 1)
+            *item = arrays->a_items[--arrays->a_count];
+        else {
+            item->a_array = argv[1].a_w.w_symbol;
+            item->a_missing = 0;
+        }
+        return;
+    }
+    if (argc == 1)
+        return;
+    if (arrays->a_count == RNN_MAX_ARRAYS) {
+        pd_error(b, "%s: at most %d arrays; stop one with 'array WHAT'",
+                 b->b_what, RNN_MAX_ARRAYS);
+        return;
+    }
+    rnn_array_binding *item = &arrays->a_items[arrays->a_count++];
+    item->a_what = what;
+    item->a_array = argv[1].a_w.w_symbol;
+    item->a_layer = layer;
+    item->a_missing = 0;
+}
+
+void rnn_arrays_write(rnn_base *b, rnn_array_binding *item,
+                      const rnn_real *values, int n)
+{
+    t_garray *array =
+        (t_garray *)pd_findbyclass(item->a_array, garray_class);
+    int size;
+    t_word *words;
+    if (!array || !values) {
+        if (!item->a_missing)
+            pd_error(b, "%s: %s: %s", b->b_what, item->a_array->s_name,
+                     array ? "the cell has no such activation yet"
+                           : "no such array");
+        item->a_missing = 1;
+        return;
+    }
+    item->a_missing = 0;
+    if (!garray_getfloatwords(array, &size, &words)) {
+        pd_error(b, "%s: %s: bad template for an array", b->b_what,
+                 item->a_array->s_name);
+        return;
+    }
+    if (size != n) {
+        garray_resize_long(array, n);
+        if (!garray_getfloatwords(array, &size, &words) || size != n)
+            return;
+    }
+    for (int i = 0; i < n; i++)
+        words[i].w_float = (t_float)values[i];
+    garray_redraw(array);
+}
+
+void rnn_arrays_write_cell(rnn_base *b, rnn_arrays *arrays)
+{
+    rnn_model *model = b->b_shared->s_model;
+    for (int i = 0; i < arrays->a_count; i++) {
+        rnn_array_binding *item = &arrays->a_items[i];
+        int layer = item->a_layer >= 0 ? item->a_layer
+                                       : rnn_model_layers(model) - 1;
+        int code = rnn_model_activation_code(model, item->a_what->s_name);
+        if (code < 0) {
+            if (!item->a_missing)
+                pd_error(b, "%s: a %s cell has no activation '%s' (hidden, "
+                            "and the gates: gru reset update new, lstm "
+                            "input forget cell output state)",
+                         b->b_what,
+                         rnn_cell_type_name(rnn_model_cell_type(model)),
+                         item->a_what->s_name);
+            item->a_missing = 1;
+            continue;
+        }
+        rnn_arrays_write(b, item, rnn_model_activation(model, layer, code),
+                         rnn_model_hidden(model));
+    }
+}
+
 /* ------------------------------------------------------------ methods */
 
 int rnn_method_number(void *x, const char *what, const char *method,
@@ -346,6 +470,13 @@ int rnn_common_method(rnn_base *b, t_symbol *s, int argc, t_atom *argv)
     } else if (!strcmp(name, "lr")) {
         if (rnn_method_number(b, what, name, argc, argv, 0, 10, &value))
             rnn_model_set_lr(model, value);
+    } else if (!strcmp(name, "clip")) {
+        if (rnn_method_number(b, what, name, argc, argv, 0, 1e6, &value))
+            rnn_model_set_clip(model, value);
+    } else if (!strcmp(name, "optim")) {
+        if (argc != 1 || argv[0].a_type != A_SYMBOL
+            || !rnn_parse_optim(argv[0].a_w.w_symbol->s_name, model))
+            pd_error(b, "%s: 'optim' takes sgd, adam or adagrad", what);
     } else if (!strcmp(name, "read") || !strcmp(name, "write")
                || (!strcmp(name, "callback") && b->b_panel)) {
         rnn_file_method(b, name, argc, argv);

@@ -90,6 +90,32 @@ int rnn_common_method(rnn_base *b, t_symbol *s, int argc, t_atom *argv);
 void rnn_report(void *x, const char *what, const char *doing,
                 rnn_status status);
 
+/* Names of settings; 0 after nothing when the name is unknown. */
+int rnn_parse_cell_type(const char *name, rnn_cell_type *type);
+int rnn_parse_optim(const char *name, rnn_model *model);
+
+/* Pd arrays that show the network thinking: "array WHAT ARRAY [LAYER]"
+ * binds one, "array WHAT" unbinds it; each is written on every step and
+ * resized as needed.  WHAT is an activation of the cell (hidden, a gate)
+ * or, on the decoder, "probs". */
+#define RNN_MAX_ARRAYS 16
+typedef struct rnn_array_binding {
+    t_symbol *a_what;
+    t_symbol *a_array;
+    int a_layer;
+    int a_missing;     /* the array was not found: said once */
+} rnn_array_binding;
+typedef struct rnn_arrays {
+    rnn_array_binding a_items[RNN_MAX_ARRAYS];
+    int a_count;
+} rnn_arrays;
+
+void rnn_arrays_method(rnn_base *b, rnn_arrays *arrays, int argc,
+                       t_atom *argv);
+void rnn_arrays_write_cell(rnn_base *b, rnn_arrays *arrays);
+void rnn_arrays_write(rnn_base *b, rnn_array_binding *item,
+                      const rnn_real *values, int n);
+
 void rnn_encode_setup(void);
 void rnn_cell_setup(void);
 void rnn_decode_setup(void);

@@ -30,13 +30,13 @@ static void check_model(const char *label, rnn_model *model,
                         const rnn_real *inputs, int input_size,
                         const int *targets)
 {
-    rnn_tensor tensors[8];
+    rnn_tensor tensors[32];
     double loss;
 
     /* the analytic gradient */
     rnn_model_window_loss(model, inputs, input_size, targets, STEPS, 0,
                           &loss);
-    int count = rnn_model_tensors(model, tensors, 8);
+    int count = rnn_model_tensors(model, tensors, 32);
     for (int t = 0; t < count; t++)
         memset(tensors[t].grad, 0, tensors[t].count * sizeof(rnn_real));
     rnn_status status = rnn_model_window_loss(model, inputs, input_size,
@@ -72,6 +72,15 @@ static void check_model(const char *label, rnn_model *model,
     }
 }
 
+static rnn_model *model_of(rnn_cell_type type, int layers, uint64_t seed)
+{
+    rnn_model *model = rnn_model_new(seed);
+    rnn_model_set_window(model, STEPS);
+    rnn_model_set_cell(model, type, HIDDEN, layers);
+    add_tokens(model, VOCAB);
+    return model;
+}
+
 int main(void)
 {
     rnn_rng rng;
@@ -79,27 +88,31 @@ int main(void)
     int targets[STEPS];
     for (int t = 0; t < STEPS; t++)
         targets[t] = (int)(rnn_rng_next(&rng) % VOCAB);
-
-    /* dense inputs: every input weight is exercised */
-    rnn_model *dense = rnn_model_new(3);
-    rnn_model_set_window(dense, STEPS);
-    rnn_model_set_cell(dense, HIDDEN);
-    add_tokens(dense, VOCAB);
     rnn_real inputs[STEPS * 5];
     for (int i = 0; i < STEPS * 5; i++)
         inputs[i] = (rnn_real)(2 * rnn_rng_uniform(&rng) - 1);
-    check_model("dense input", dense, inputs, 5, targets);
-    rnn_model_free(dense);
-
-    /* one-hot inputs take the column-lookup path */
-    rnn_model *onehot = rnn_model_new(4);
-    rnn_model_set_window(onehot, STEPS);
-    rnn_model_set_cell(onehot, HIDDEN);
-    add_tokens(onehot, VOCAB);
     rnn_real hot[STEPS * VOCAB] = {0};
     for (int t = 0; t < STEPS; t++)
         hot[t * VOCAB + (t * 5) % VOCAB] = 1;
-    check_model("one-hot input", onehot, hot, VOCAB, targets);
-    rnn_model_free(onehot);
+
+    /* every cell type, one and two layers, dense and one-hot input */
+    static const rnn_cell_type types[] = {RNN_CELL_ELMAN, RNN_CELL_GRU,
+                                          RNN_CELL_LSTM};
+    char label[64];
+    for (int t = 0; t < 3; t++) {
+        for (int layers = 1; layers <= 2; layers++) {
+            const char *type = rnn_cell_type_name(types[t]);
+            rnn_model *dense = model_of(types[t], layers, 3 + t);
+            snprintf(label, sizeof label, "%s x%d, dense input", type,
+                     layers);
+            check_model(label, dense, inputs, 5, targets);
+            rnn_model_free(dense);
+            rnn_model *onehot = model_of(types[t], layers, 7 + t);
+            snprintf(label, sizeof label, "%s x%d, one-hot input", type,
+                     layers);
+            check_model(label, onehot, hot, VOCAB, targets);
+            rnn_model_free(onehot);
+        }
+    }
     return check_failures ? 1 : 0;
 }

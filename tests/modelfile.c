@@ -43,7 +43,7 @@ static void generate(rnn_model *model, int first, int *out)
 static rnn_model *trained_model(void)
 {
     rnn_model *model = rnn_model_new(11);
-    rnn_model_set_cell(model, 24);
+    rnn_model_set_cell(model, RNN_CELL_ELMAN, 24, 1);
     const char *awkward[] = {"with space", ",", ";", "$1", "\xc3\xa7", "60"};
     for (int i = 0; i < 6; i++)
         add(model, (rnn_token){RNN_TOKEN_SYMBOL, 0, awkward[i]});

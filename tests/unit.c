@@ -200,21 +200,28 @@ static void test_learning(void)
     static const char *const goodbye[] = {"g", "o", "o", "d",
                                           "b", "y", "e", "!"};
     rnn_model *model = rnn_model_new(1);
-    rnn_model_set_cell(model, RNN_DEFAULT_HIDDEN);
+    rnn_model_set_cell(model, RNN_CELL_ELMAN, RNN_DEFAULT_HIDDEN, 1);
     int right = stream_phrase(model, goodbye, 8, 200);
     CHECK(right == 16, "learning: \"goodbye!\" streamed 200 times, %d of 16 "
                        "next characters right", right);
     rnn_model_free(model);
 
-    /* twelve tokens where the next depends on up to five before */
+    /* twelve tokens where the next depends on up to six before, with the
+     * default settings, for every cell type and one or two layers */
     static const char *const phrase[] = {"a", "b", "c", "a", "b", "d",
                                          "a", "b", "c", "a", "b", "e"};
-    model = rnn_model_new(2);
-    rnn_model_set_cell(model, RNN_DEFAULT_HIDDEN);
-    right = stream_phrase(model, phrase, 12, 300);
-    CHECK(right == 24, "learning: a 12-token phrase needing context, 300 "
-                       "repetitions, %d of 24 right", right);
-    rnn_model_free(model);
+    static const rnn_cell_type types[] = {RNN_CELL_ELMAN, RNN_CELL_GRU,
+                                          RNN_CELL_LSTM};
+    for (int t = 0; t < 3; t++)
+        for (int layers = 1; layers <= 2; layers++) {
+            model = rnn_model_new(2);
+            rnn_model_set_cell(model, types[t], RNN_DEFAULT_HIDDEN, layers);
+            right = stream_phrase(model, phrase, 12, 300);
+            CHECK(right == 24, "learning: %s x%d, a 12-token phrase needing "
+                               "context, 300 repetitions, %d of 24 right",
+                  rnn_cell_type_name(types[t]), layers, right);
+            rnn_model_free(model);
+        }
 }
 
 static void test_independence(void)
@@ -223,9 +230,9 @@ static void test_independence(void)
     rnn_model *trained = rnn_model_new(5);
     rnn_model *fresh = rnn_model_new(5);
     rnn_model *twin = rnn_model_new(5);
-    rnn_model_set_cell(trained, 16);
-    rnn_model_set_cell(fresh, 16);
-    rnn_model_set_cell(twin, 16);
+    rnn_model_set_cell(trained, RNN_CELL_ELMAN, 16, 1);
+    rnn_model_set_cell(fresh, RNN_CELL_ELMAN, 16, 1);
+    rnn_model_set_cell(twin, RNN_CELL_ELMAN, 16, 1);
     stream_phrase(trained, phrase, 4, 50);
     int same = 1;
     for (int i = 0; i < 4; i++) {
@@ -244,7 +251,7 @@ static void test_growth_and_refusal(void)
 {
     static const char *const abc[] = {"a", "b", "c"};
     rnn_model *model = rnn_model_new(3);
-    rnn_model_set_cell(model, 32);
+    rnn_model_set_cell(model, RNN_CELL_ELMAN, 32, 1);
     stream_phrase(model, abc, 3, 150);
     int d = add_symbol(model, "d");
     const rnn_real *grad;

@@ -23,7 +23,6 @@
 #define MAGIC "PDRNNMDL"
 #define MAGIC_SIZE 8
 #define FORMAT_VERSION 1
-#define CELL_ELMAN 0
 #define MAX_TOKEN_BYTES 65536
 
 /* ------------------------------------------------------------ checksum */
@@ -138,11 +137,11 @@ static void put_vocab(writer *w, const rnn_vocab *vocab)
 static void put_body(writer *w, const rnn_model *m)
 {
     /* shape and settings */
-    put_u32(w, CELL_ELMAN);
-    put_u32(w, 1); /* layers */
+    put_u32(w, (uint32_t)rnn_model_cell_type(m));
+    put_u32(w, (uint32_t)rnn_model_layers(m));
     put_u32(w, (uint32_t)m->has_cell);
     put_u32(w, m->has_cell ? (uint32_t)m->cell.hidden : 0);
-    put_u32(w, m->has_cell ? (uint32_t)m->cell.input : 0);
+    put_u32(w, (uint32_t)rnn_model_input_size(m));
     put_u32(w, (uint32_t)m->has_readout);
     put_u32(w, m->has_readout ? (uint32_t)m->readout.hidden : 0);
     put_u32(w, m->has_readout ? (uint32_t)m->readout.rows : 0);
@@ -163,13 +162,18 @@ static void put_body(writer *w, const rnn_model *m)
     put_u64(w, m->sample_rng.inc);
     put_vocab(w, m->vocab);
 
-    /* the cell: weights, optimizer state and the hidden state */
+    /* the cell: each layer's weights, optimizer state and state */
     if (m->has_cell) {
         put_u64(w, (uint64_t)m->cell.updates);
-        put_param(w, &m->cell.w_in);
-        put_param(w, &m->cell.w_rec);
-        put_param(w, &m->cell.bias);
-        put_reals(w, m->cell.state, (size_t)m->cell.hidden);
+        for (int l = 0; l < m->cell.layers; l++) {
+            const rnn_layer *layer = &m->cell.layer[l];
+            put_param(w, &layer->w_in);
+            put_param(w, &layer->w_rec);
+            put_param(w, &layer->b_in);
+            put_param(w, &layer->b_rec);
+            put_reals(w, layer->h, (size_t)m->cell.hidden);
+            put_reals(w, layer->c, (size_t)m->cell.hidden);
+        }
     }
 
     /* the readout, with the prediction waiting for its target */
@@ -356,18 +360,24 @@ static int get_vocab(reader *r, rnn_model *m)
     return !r->error;
 }
 
-static int get_settings(reader *r, rnn_model *m, int *has_cell, int *hidden,
-                        int *input, int *has_readout, int *width, int *rows)
+/* The shape of the model, as its header gives it. */
+typedef struct shape {
+    int type, layers, has_cell, hidden, input, has_readout, width, rows;
+} shape;
+
+static int get_settings(reader *r, rnn_model *m, shape *sh)
 {
-    int type = 0, layers = 0, kind = 0;
-    get_count(r, CELL_ELMAN, CELL_ELMAN, &type);
-    get_count(r, 1, 1, &layers);
+    int kind = 0;
+    int *has_cell = &sh->has_cell, *hidden = &sh->hidden;
+    int *has_readout = &sh->has_readout, *width = &sh->width;
+    get_count(r, RNN_CELL_ELMAN, RNN_CELL_LSTM, &sh->type);
+    get_count(r, 0, RNN_MAX_LAYERS, &sh->layers);
     get_count(r, 0, 1, has_cell);
     get_count(r, 0, RNN_MAX_HIDDEN, hidden);
-    get_count(r, 0, RNN_MAX_INPUT, input);
+    get_count(r, 0, RNN_MAX_INPUT, &sh->input);
     get_count(r, 0, 1, has_readout);
     get_count(r, 0, RNN_MAX_HIDDEN, width);
-    get_count(r, 0, RNN_MAX_VOCAB, rows);
+    get_count(r, 0, RNN_MAX_VOCAB, &sh->rows);
     get_count(r, 1, RNN_MAX_WINDOW, &m->window);
     get_count(r, 0, RNN_MAX_WINDOW, &m->every);
     get_count(r, RNN_OPTIM_SGD, RNN_OPTIM_ADAGRAD, &kind);
@@ -392,7 +402,8 @@ static int get_settings(reader *r, rnn_model *m, int *has_cell, int *hidden,
         || !(m->optim.epsilon > 0 && m->optim.epsilon < 1)
         || !(m->temperature >= 0 && m->temperature <= 1e3))
         return fail(r, "a setting is out of range");
-    if (*has_cell != (*hidden > 0) || *has_readout != (*width > 0)
+    if (*has_cell != (*hidden > 0) || *has_cell != (sh->layers > 0)
+        || *has_readout != (*width > 0)
         || (*has_cell && *has_readout && *hidden != *width))
         return fail(r, "the cell and the readout do not fit together");
     return 1;
@@ -407,22 +418,33 @@ static int room_for(reader *r, double values)
     return 1;
 }
 
-static int get_cell(reader *r, rnn_model *m, int hidden, int input)
+static int get_cell(reader *r, rnn_model *m, const shape *sh)
 {
-    double h = hidden;
-    if (!room_for(r, 3 * (h * input + h * h + h) + h))
+    double h = sh->hidden, gh = (sh->type == RNN_CELL_LSTM   ? 4
+                                 : sh->type == RNN_CELL_GRU ? 3
+                                                            : 1) * h;
+    double values = 3 * (sh->input * gh + (sh->layers - 1) * h * gh
+                         + sh->layers * (gh * h + 2 * gh))
+                    + 2 * h * sh->layers;
+    if (!room_for(r, values))
         return 0;
-    if (rnn_model_set_cell(m, hidden)
-        || rnn_elman_grow_input(&m->cell, input, &m->weight_rng))
+    if (rnn_model_set_cell(m, (rnn_cell_type)sh->type, sh->hidden,
+                           sh->layers)
+        || rnn_recurrent_grow_input(&m->cell, sh->input, &m->weight_rng))
         return fail(r, "out of memory");
     m->cell.updates = (long)(get_u64(r) & 0x7fffffffffffffffULL);
-    get_param(r, &m->cell.w_in);
-    get_param(r, &m->cell.w_rec);
-    get_param(r, &m->cell.bias);
-    get_reals(r, m->cell.state, (size_t)hidden);
-    if (!r->error)
-        memcpy(m->cell.start, m->cell.state,
-               (size_t)hidden * sizeof(rnn_real));
+    size_t bytes = (size_t)sh->hidden * sizeof(rnn_real);
+    for (int l = 0; l < sh->layers && !r->error; l++) {
+        rnn_layer *layer = &m->cell.layer[l];
+        get_param(r, &layer->w_in);
+        get_param(r, &layer->w_rec);
+        get_param(r, &layer->b_in);
+        get_param(r, &layer->b_rec);
+        get_reals(r, layer->h, (size_t)sh->hidden);
+        get_reals(r, layer->c, (size_t)sh->hidden);
+        memcpy(layer->h_start, layer->h, bytes);
+        memcpy(layer->c_start, layer->c, bytes);
+    }
     return !r->error;
 }
 
@@ -514,12 +536,10 @@ rnn_model *rnn_model_from_bytes(const unsigned char *bytes, size_t size,
         snprintf(why, why_size, "out of memory");
         return NULL;
     }
-    int has_cell = 0, hidden = 0, input = 0, has_readout = 0, width = 0;
-    int rows = 0;
-    if (get_settings(&r, m, &has_cell, &hidden, &input, &has_readout,
-                     &width, &rows)
-        && get_vocab(&r, m) && (!has_cell || get_cell(&r, m, hidden, input))
-        && (!has_readout || get_readout(&r, m, width, rows))
+    shape sh = {0};
+    if (get_settings(&r, m, &sh) && get_vocab(&r, m)
+        && (!sh.has_cell || get_cell(&r, m, &sh))
+        && (!sh.has_readout || get_readout(&r, m, sh.width, sh.rows))
         && get_scores(&r, m) && r.at != r.size)
         fail(&r, "unexpected bytes after the model");
     if (r.error) {

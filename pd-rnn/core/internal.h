@@ -62,51 +62,74 @@ rnn_real rnn_sum_squares(const rnn_real *values, size_t n);
 rnn_status rnn_optim_apply(const rnn_optim *optim, rnn_param **params,
                            int count, long *step);
 
-/* The Elman cell: h(t) = tanh(W_in x(t) + W_rec h(t-1) + bias). */
-typedef struct rnn_elman {
+/* One recurrent layer (see recurrent.c for the equations and layout). */
+typedef struct rnn_layer {
+    int input;             /* input size; the first layer's grows */
+    rnn_param w_in;        /* (input x gates*hidden) weight_ih transposed */
+    rnn_param w_rec;       /* (gates*hidden x hidden) weight_hh */
+    rnn_param b_in;        /* (gates*hidden) bias_ih */
+    rnn_param b_rec;       /* (gates*hidden) bias_hh */
+    rnn_real *h;           /* (hidden) the current state */
+    rnn_real *c;           /* (hidden) the LSTM's cell state */
+    rnn_real *h_start;     /* (hidden) h before the window's oldest step */
+    rnn_real *c_start;     /* (hidden) c before the window's oldest step */
+    rnn_real *pre_in;      /* (gates*hidden) W x + b, this step */
+    rnn_real *pre_rec;     /* (gates*hidden) U h' + b', this step */
+    rnn_real *grad_h;      /* (hidden) dLoss/dh flowing back in time */
+    rnn_real *grad_c;      /* (hidden) dLoss/dc flowing back in time */
+    rnn_real *grad_pre_in;  /* (gates*hidden) dLoss/d(W x + b) */
+    rnn_real *grad_pre_rec; /* (gates*hidden) dLoss/d(U h' + b') */
+} rnn_layer;
+
+/* The stack of layers and the window of recent steps kept for truncated
+ * BPTT, a ring. */
+typedef struct rnn_recurrent {
+    rnn_cell_type type;
     int hidden;
-    int input;          /* input size; grows with the vocabulary */
-    rnn_param w_in;     /* (input x hidden): input i's column at i*hidden */
-    rnn_param w_rec;    /* (hidden x hidden) row-major: row i feeds unit i */
-    rnn_param bias;     /* (hidden) */
+    int layers;
+    int gates;            /* blocks of hidden in the pre-activations */
+    int width;            /* blocks of hidden a step keeps of each layer */
+    rnn_layer *layer;     /* (layers), the first one fed by the input */
 
-    /* the stream */
-    rnn_real *state;    /* (hidden) h(t), the current hidden state */
-
-    /* the window kept for truncated BPTT, a ring of the last steps */
-    int window;         /* K, steps kept */
-    int every;          /* train after this many new steps */
-    int count;          /* steps in the ring, <= window */
-    int first;          /* ring slot of the oldest step */
-    int untrained;      /* newest steps whose errors were not trained on */
-    int graded;         /* steps with a gradient since the last training */
-    rnn_real *start;    /* (hidden) h before the oldest step */
-    rnn_real *outputs;  /* (window x hidden) h of each step */
-    rnn_real *errors;   /* (window x hidden) dLoss/dh of each step */
-    int *input_index;   /* (window) the one-hot index, or -1 if dense */
-    rnn_real **dense;   /* (window) a dense input, dense_size[s] values */
+    int window;           /* K, steps kept */
+    int every;            /* train after this many new steps */
+    int count;            /* steps in the ring, <= window */
+    int first;            /* ring slot of the oldest step */
+    int untrained;        /* newest steps whose errors were not trained on */
+    int graded;           /* steps with an error since the last training */
+    rnn_real *cache;      /* (window x layers x width x hidden) the gates */
+    rnn_real *errors;     /* (window x hidden) dLoss/dh of the top layer */
+    int *input_index;     /* (window) the one-hot index, or -1 if dense */
+    rnn_real **dense;     /* (window) a dense input of dense_size values */
     int *dense_size;
     int *dense_allocated;
 
-    /* scratch for the backward pass */
-    rnn_real *grad_next; /* (hidden) dLoss/dh(t-1) from later steps */
-    rnn_real *grad_pre;  /* (hidden) dLoss/d(pre-activation) */
+    rnn_real *grad_below; /* (hidden) dLoss/dx handed to the layer below */
+    rnn_real *grad_total; /* (hidden) dLoss/dh of one layer at one step */
     long updates;
-} rnn_elman;
+} rnn_recurrent;
 
-rnn_status rnn_elman_init(rnn_elman *cell, int hidden, int window,
-                          rnn_rng *rng);
-void rnn_elman_free(rnn_elman *cell);
-void rnn_elman_reinit(rnn_elman *cell, rnn_rng *rng);
-rnn_status rnn_elman_grow_input(rnn_elman *cell, int input, rnn_rng *rng);
-rnn_status rnn_elman_set_window(rnn_elman *cell, int window);
-/* x is dense when index < 0 */
-rnn_status rnn_elman_step(rnn_elman *cell, int index, const rnn_real *x,
-                          int n);
-void rnn_elman_add_error(rnn_elman *cell, const rnn_real *grad);
+rnn_status rnn_recurrent_init(rnn_recurrent *rec, rnn_cell_type type,
+                              int hidden, int layers, int window,
+                              rnn_rng *rng);
+void rnn_recurrent_free(rnn_recurrent *rec);
+void rnn_recurrent_reinit(rnn_recurrent *rec, rnn_rng *rng);
+rnn_status rnn_recurrent_grow_input(rnn_recurrent *rec, int input,
+                                    rnn_rng *rng);
+rnn_status rnn_recurrent_set_window(rnn_recurrent *rec, int window);
+/* x is dense (n values) when index < 0 */
+rnn_status rnn_recurrent_step(rnn_recurrent *rec, int index,
+                              const rnn_real *x, int n);
+const rnn_real *rnn_recurrent_output(const rnn_recurrent *rec);
+/* block `which` of a layer's cache at the newest step, or NULL */
+const rnn_real *rnn_recurrent_activation(const rnn_recurrent *rec, int layer,
+                                         int which);
+void rnn_recurrent_add_error(rnn_recurrent *rec, const rnn_real *grad);
 /* backward over the ring into the gradient buffers (no update) */
-void rnn_elman_backward(rnn_elman *cell);
-void rnn_elman_forget(rnn_elman *cell);
+void rnn_recurrent_backward(rnn_recurrent *rec);
+void rnn_recurrent_forget(rnn_recurrent *rec);
+/* every tensor, four a layer: w_in, w_rec, b_in, b_rec */
+int rnn_recurrent_params(rnn_recurrent *rec, rnn_param **params, int max);
 
 /* The softmax readout: logits = W h + bias. */
 typedef struct rnn_readout {
@@ -139,7 +162,7 @@ double rnn_readout_backward(rnn_readout *readout, int target);
 struct rnn_model {
     rnn_vocab *vocab;
     int has_cell;
-    rnn_elman cell;
+    rnn_recurrent cell;
     int has_readout;
     rnn_readout readout;
     rnn_optim optim;

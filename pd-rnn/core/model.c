@@ -52,7 +52,7 @@ void rnn_model_free(rnn_model *model)
     if (!model)
         return;
     if (model->has_cell)
-        rnn_elman_free(&model->cell);
+        rnn_recurrent_free(&model->cell);
     if (model->has_readout)
         rnn_readout_free(&model->readout);
     rnn_vocab_free(model->vocab);
@@ -72,16 +72,23 @@ static int effective_every(const rnn_model *model)
 
 /* ------------------------------------------------------------ the cell */
 
-rnn_status rnn_model_set_cell(rnn_model *model, int hidden)
+rnn_status rnn_model_set_cell(rnn_model *model, rnn_cell_type type,
+                              int hidden, int layers)
 {
-    if (hidden < 1 || hidden > RNN_MAX_HIDDEN)
+    if (hidden < 1 || hidden > RNN_MAX_HIDDEN || layers < 1
+        || layers > RNN_MAX_LAYERS
+        || (type != RNN_CELL_ELMAN && type != RNN_CELL_GRU
+            && type != RNN_CELL_LSTM))
         return RNN_ERR_ARG;
     if (model->has_cell)
-        return hidden == model->cell.hidden ? RNN_OK : RNN_ERR_STATE;
+        return hidden == model->cell.hidden && type == model->cell.type
+                       && layers == model->cell.layers
+                   ? RNN_OK
+                   : RNN_ERR_STATE;
     if (model->has_readout && model->readout.hidden != hidden)
         return RNN_ERR_STATE;
-    rnn_status status =
-        rnn_elman_init(&model->cell, hidden, model->window, &model->weight_rng);
+    rnn_status status = rnn_recurrent_init(&model->cell, type, hidden, layers,
+                                           model->window, &model->weight_rng);
     if (status)
         return status;
     model->cell.every = effective_every(model);
@@ -96,20 +103,62 @@ int rnn_model_hidden(const rnn_model *model)
 
 int rnn_model_input_size(const rnn_model *model)
 {
-    return model->has_cell ? model->cell.input : 0;
+    return model->has_cell ? model->cell.layer[0].input : 0;
+}
+
+rnn_cell_type rnn_model_cell_type(const rnn_model *model)
+{
+    return model->has_cell ? model->cell.type : RNN_CELL_ELMAN;
+}
+
+int rnn_model_layers(const rnn_model *model)
+{
+    return model->has_cell ? model->cell.layers : 0;
+}
+
+const char *rnn_cell_type_name(rnn_cell_type type)
+{
+    return type == RNN_CELL_LSTM ? "lstm"
+           : type == RNN_CELL_GRU ? "gru" : "elman";
+}
+
+/* The names of the blocks a step keeps, in recurrent.c's order. */
+int rnn_model_activation_code(const rnn_model *model, const char *name)
+{
+    static const char *const elman[] = {"hidden"};
+    static const char *const gru[] = {"reset", "update", "new", "", "hidden"};
+    static const char *const lstm[] = {"input", "forget", "cell", "output",
+                                       "state", "", "hidden"};
+    if (!model->has_cell || !*name)
+        return -1;
+    const char *const *names = model->cell.type == RNN_CELL_LSTM ? lstm
+                               : model->cell.type == RNN_CELL_GRU ? gru
+                                                                  : elman;
+    for (int i = 0; i < model->cell.width; i++)
+        if (!strcmp(names[i], name))
+            return i;
+    return -1;
+}
+
+const rnn_real *rnn_model_activation(const rnn_model *model, int layer,
+                                     int code)
+{
+    if (!model->has_cell)
+        return NULL;
+    return rnn_recurrent_activation(&model->cell, layer, code);
 }
 
 /* The input weights follow the vocabulary when it has grown. */
 static rnn_status fit_input(rnn_model *model, int n)
 {
-    int input = model->cell.input;
+    int input = model->cell.layer[0].input;
     if (n == input)
         return RNN_OK;
     if (n < input || n > RNN_MAX_INPUT)
         return RNN_ERR_SIZE;
     if (input > 0 && n != rnn_vocab_size(model->vocab))
         return RNN_ERR_SIZE;
-    return rnn_elman_grow_input(&model->cell, n, &model->weight_rng);
+    return rnn_recurrent_grow_input(&model->cell, n, &model->weight_rng);
 }
 
 /* The index of a one-hot vector, or -1. */
@@ -139,10 +188,10 @@ rnn_status rnn_model_step(rnn_model *model, const rnn_real *x, int n,
     if (status)
         return status;
     int index = one_hot_index(x, n);
-    status = rnn_elman_step(&model->cell, index, x, n);
+    status = rnn_recurrent_step(&model->cell, index, x, n);
     if (status)
         return status;
-    *hidden = model->cell.state;
+    *hidden = rnn_recurrent_output(&model->cell);
     return RNN_OK;
 }
 
@@ -153,7 +202,7 @@ rnn_status rnn_model_step_index(rnn_model *model, int index,
         return RNN_ERR_STATE;
     if (index < 0)
         return RNN_ERR_ARG;
-    if (index >= model->cell.input) {
+    if (index >= model->cell.layer[0].input) {
         int size = rnn_vocab_size(model->vocab);
         if (index >= size)
             return RNN_ERR_ARG;
@@ -161,20 +210,21 @@ rnn_status rnn_model_step_index(rnn_model *model, int index,
         if (status)
             return status;
     }
-    rnn_status status = rnn_elman_step(&model->cell, index, NULL, 0);
+    rnn_status status = rnn_recurrent_step(&model->cell, index, NULL, 0);
     if (status)
         return status;
-    *hidden = model->cell.state;
+    *hidden = rnn_recurrent_output(&model->cell);
     return RNN_OK;
 }
 
 static rnn_status train_cell(rnn_model *model)
 {
-    rnn_elman *cell = &model->cell;
-    rnn_param *params[] = {&cell->w_in, &cell->w_rec, &cell->bias};
-    rnn_elman_backward(cell);
+    rnn_recurrent *cell = &model->cell;
+    rnn_param *params[4 * RNN_MAX_LAYERS];
+    int count = rnn_recurrent_params(cell, params, 4 * RNN_MAX_LAYERS);
+    rnn_recurrent_backward(cell);
     rnn_status status =
-        rnn_optim_apply(&model->optim, params, 3, &cell->updates);
+        rnn_optim_apply(&model->optim, params, count, &cell->updates);
     if (status == RNN_ERR_NONFINITE)
         model->rejected++;
     return status;
@@ -194,7 +244,7 @@ rnn_status rnn_model_cell_gradient(rnn_model *model, const rnn_real *grad,
         return RNN_ERR_STATE;
     if (!model->learn)
         return RNN_OK;
-    rnn_elman_add_error(&model->cell, grad);
+    rnn_recurrent_add_error(&model->cell, grad);
     if (model->cell.untrained < model->cell.every)
         return RNN_OK;
     *trained = 1;
@@ -386,7 +436,7 @@ rnn_status rnn_model_set_window(rnn_model *model, int window)
         return RNN_ERR_ARG;
     if (model->has_cell) {
         rnn_model_flush(model);
-        rnn_status status = rnn_elman_set_window(&model->cell, window);
+        rnn_status status = rnn_recurrent_set_window(&model->cell, window);
         if (status)
             return status;
     }
@@ -471,7 +521,7 @@ void rnn_model_reset(rnn_model *model)
 {
     rnn_model_flush(model);
     if (model->has_cell)
-        rnn_elman_forget(&model->cell);
+        rnn_recurrent_forget(&model->cell);
     if (model->has_readout)
         model->readout.has_pending = 0;
 }
@@ -479,7 +529,7 @@ void rnn_model_reset(rnn_model *model)
 void rnn_model_clear(rnn_model *model)
 {
     if (model->has_cell)
-        rnn_elman_reinit(&model->cell, &model->weight_rng);
+        rnn_recurrent_reinit(&model->cell, &model->weight_rng);
     if (model->has_readout)
         rnn_readout_reinit(&model->readout, &model->weight_rng);
     model->recent_count = model->recent_next = 0;
@@ -495,10 +545,13 @@ void rnn_model_describe(const rnn_model *model, char *text, size_t size)
     double accuracy =
         model->recent_count ? (double)model->hit_sum / model->recent_count : 0;
     snprintf(text, size,
-             "elman cell of %d units, input %d, vocabulary %d; window %d, "
+             "%s cell, %d layer%s of %d units, input %d, vocabulary %d; "
+             "window %d, "
              "training every %d; %s lr %g, clip %g; learning %s; "
              "%ld cell and %ld readout updates (%d rejected); "
              "loss %.3f bits, accuracy %.3f over %d targets",
+             rnn_cell_type_name(rnn_model_cell_type(model)),
+             rnn_model_layers(model), rnn_model_layers(model) == 1 ? "" : "s",
              rnn_model_hidden(model), rnn_model_input_size(model),
              rnn_vocab_size(model->vocab), model->window,
              effective_every(model),
@@ -511,28 +564,37 @@ void rnn_model_describe(const rnn_model *model, char *text, size_t size)
 
 /* ------------------------------------------------------------ for tests */
 
+static void add_tensor(rnn_tensor *tensors, int *n, int max,
+                       const char *name, rnn_param *param)
+{
+    if (*n >= max)
+        return;
+    rnn_tensor *t = &tensors[(*n)++];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->value = param->value;
+    t->grad = param->grad;
+    t->count = param->count;
+}
+
 int rnn_model_tensors(rnn_model *model, rnn_tensor *tensors, int max)
 {
+    static const char *const kinds[] = {"input_weights", "recurrent_weights",
+                                        "input_bias", "recurrent_bias"};
     int n = 0;
-    struct {
-        const char *name;
-        rnn_param *param;
-        int present;
-    } all[] = {
-        {"cell.w_in", &model->cell.w_in, model->has_cell},
-        {"cell.w_rec", &model->cell.w_rec, model->has_cell},
-        {"cell.bias", &model->cell.bias, model->has_cell},
-        {"readout.weight", &model->readout.weight, model->has_readout},
-        {"readout.bias", &model->readout.bias, model->has_readout},
-    };
-    for (size_t i = 0; i < sizeof all / sizeof all[0] && n < max; i++) {
-        if (!all[i].present)
-            continue;
-        tensors[n].name = all[i].name;
-        tensors[n].value = all[i].param->value;
-        tensors[n].grad = all[i].param->grad;
-        tensors[n].count = all[i].param->count;
-        n++;
+    char name[64];
+    for (int l = 0; model->has_cell && l < model->cell.layers; l++) {
+        rnn_layer *layer = &model->cell.layer[l];
+        rnn_param *params[] = {&layer->w_in, &layer->w_rec, &layer->b_in,
+                               &layer->b_rec};
+        for (int k = 0; k < 4; k++) {
+            snprintf(name, sizeof name, "layer%d.%s", l, kinds[k]);
+            add_tensor(tensors, &n, max, name, params[k]);
+        }
+    }
+    if (model->has_readout) {
+        add_tensor(tensors, &n, max, "readout.weight",
+                   &model->readout.weight);
+        add_tensor(tensors, &n, max, "readout.bias", &model->readout.bias);
     }
     return n;
 }
@@ -543,7 +605,7 @@ rnn_status rnn_model_window_loss(rnn_model *model, const rnn_real *inputs,
 {
     if (!model->has_cell || steps < 1 || steps > model->window)
         return RNN_ERR_ARG;
-    rnn_elman *cell = &model->cell;
+    rnn_recurrent *cell = &model->cell;
     int was_learning = model->learn;
     model->learn = 0;
     rnn_model_reset(model);
@@ -564,14 +626,14 @@ rnn_status rnn_model_window_loss(rnn_model *model, const rnn_real *inputs,
         }
         if (with_gradient) {
             *loss += rnn_readout_backward(readout, targets[t]);
-            rnn_elman_add_error(cell, readout->grad_hidden);
+            rnn_recurrent_add_error(cell, readout->grad_hidden);
         } else {
             *loss -= log(readout->probs[targets[t]]);
         }
     }
     if (status == RNN_OK && with_gradient)
-        rnn_elman_backward(cell);
-    rnn_elman_forget(cell);
+        rnn_recurrent_backward(cell);
+    rnn_recurrent_forget(cell);
     model->readout.has_pending = 0;
     model->learn = was_learning;
     return status;

@@ -137,6 +137,14 @@ size_t rnn_utf8_char_length(const char *text, size_t len);
  * model; the command line drives it directly. */
 typedef struct rnn_model rnn_model;
 
+typedef enum rnn_cell_type {
+    RNN_CELL_ELMAN = 0, /* tanh, as nn.RNN */
+    RNN_CELL_GRU = 1,   /* as nn.GRU */
+    RNN_CELL_LSTM = 2   /* as nn.LSTM */
+} rnn_cell_type;
+
+#define RNN_MAX_LAYERS 8
+
 typedef enum rnn_optim_kind {
     RNN_OPTIM_SGD = 0,   /* with momentum */
     RNN_OPTIM_ADAM = 1,
@@ -156,26 +164,40 @@ typedef struct rnn_score {
 
 /* Defaults, chosen so that a model learns a repeating phrase of a dozen
  * tokens without any setting, and a text too.  Measured (tests/unit.c and
- * bench/): Adagrad at 0.05, training over 16 steps every 8, learns an
- * alternation of two tokens in an 8-unit cell within 300 events (Adam at
- * 0.002: 0.85 bits still), twelve-token phrases needing six tokens of
- * context within 100 repetitions, and tiny Shakespeare to 2.55 bits per
- * character after 200k characters with 128 units (Adam: 2.57 at best, 4.1
- * at lr 0.005). */
+ * bench/): Adagrad at 0.03, training over 16 steps every 8, learns
+ * twelve-token phrases needing six tokens of context within 100-300
+ * repetitions with every cell type, one or two layers, an alternation of
+ * two tokens in an 8-unit Elman cell within 300 events (Adam at 0.002:
+ * 0.85 bits still), and tiny Shakespeare to 2.3-2.6 bits per character
+ * after 200k characters with 128 units.  Adam at 0.005 went to 4.1 bits
+ * there, and Adagrad at 0.05 unsettled a two-layer Elman cell. */
 #define RNN_DEFAULT_HIDDEN 64
 #define RNN_DEFAULT_WINDOW 16
 #define RNN_DEFAULT_EVERY 8
 #define RNN_DEFAULT_OPTIM RNN_OPTIM_ADAGRAD
-#define RNN_DEFAULT_LR 0.05
+#define RNN_DEFAULT_LR 0.03
 #define RNN_DEFAULT_CLIP 5.0
 
 rnn_model *rnn_model_new(uint64_t seed);
 void rnn_model_free(rnn_model *model);
 rnn_vocab *rnn_model_vocab(rnn_model *model);
 
-/* Give the model its cell (an Elman layer of `hidden` units).  Calling it
- * again with the same size does nothing; another size is RNN_ERR_STATE. */
-rnn_status rnn_model_set_cell(rnn_model *model, int hidden);
+/* Give the model its cell: `layers` layers of `hidden` units of a type.
+ * Calling it again with the same shape does nothing; another shape is
+ * RNN_ERR_STATE. */
+rnn_status rnn_model_set_cell(rnn_model *model, rnn_cell_type type,
+                              int hidden, int layers);
+rnn_cell_type rnn_model_cell_type(const rnn_model *model);
+int rnn_model_layers(const rnn_model *model);
+const char *rnn_cell_type_name(rnn_cell_type type);
+/* The activations of the newest step that a patch can draw: "hidden" (h),
+ * and the gates: GRU "reset", "update", "new"; LSTM "input", "forget",
+ * "cell" (g), "output", "state" (c).  Returns a code for
+ * rnn_model_activation(), or -1 when the cell has no such thing. */
+int rnn_model_activation_code(const rnn_model *model, const char *name);
+/* hidden values, or NULL before the first step */
+const rnn_real *rnn_model_activation(const rnn_model *model, int layer,
+                                     int code);
 int rnn_model_hidden(const rnn_model *model); /* 0 before there is a cell */
 int rnn_model_input_size(const rnn_model *model);
 
@@ -273,7 +295,12 @@ rnn_model *rnn_model_load(const char *path, char *why, size_t why_size);
  * the model's gradient buffers as one window of truncated BPTT does.
  * Exposes the parameter tensors so that a test can perturb them. */
 typedef struct rnn_tensor {
-    const char *name;
+    /* "layerL.input_weights" (input x G*H, PyTorch's weight_ih_lL
+     * transposed), "layerL.recurrent_weights" (weight_hh_lL),
+     * "layerL.input_bias" (bias_ih_lL), "layerL.recurrent_bias"
+     * (bias_hh_lL), "readout.weight" (V x H, nn.Linear's weight),
+     * "readout.bias" */
+    char name[64];
     rnn_real *value;
     rnn_real *grad;
     size_t count;
