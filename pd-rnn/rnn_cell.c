@@ -76,8 +76,7 @@ static void rnn_cell_gradient(void *owner, t_symbol *s, int argc,
         pd_error(x, WHAT ": gradient without an output since the last "
                     "reset: ignored");
     else if (status == RNN_ERR_NONFINITE)
-        pd_error(x, WHAT ": training step rejected: its gradient was not "
-                    "finite; the weights are as they were");
+        rnn_report_rejected(&x->x_base);
     else if (status)
         rnn_report(x, WHAT, "gradient", status);
 }

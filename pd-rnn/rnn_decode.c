@@ -89,8 +89,7 @@ static void rnn_decode_target(void *owner, t_symbol *s, int argc,
     rnn_status status = rnn_model_score(model, (int)f, &grad, &scored,
                                         &score);
     if (status == RNN_ERR_NONFINITE)
-        pd_error(x, WHAT ": readout update rejected: its gradient was not "
-                    "finite; the weights are as they were");
+        rnn_report_rejected(&x->x_base);
     else if (status) {
         rnn_report(x, WHAT, "target", status);
         return;

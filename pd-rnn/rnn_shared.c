@@ -346,6 +346,17 @@ int rnn_method_number(void *x, const char *what, const char *method,
     return 1;
 }
 
+void rnn_report_rejected(rnn_base *b)
+{
+    if (b->b_shared->s_warned_nonfinite)
+        return;
+    b->b_shared->s_warned_nonfinite = 1;
+    pd_error(b, "%s: a training step was rejected: its gradient was not "
+                "finite (lower lr, or clip); the weights are as they were "
+                "and training goes on ('print' counts rejected steps)",
+             b->b_what);
+}
+
 void rnn_report(void *x, const char *what, const char *doing,
                 rnn_status status)
 {

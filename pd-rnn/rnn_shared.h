@@ -17,6 +17,7 @@ typedef struct rnn_shared {
     t_symbol *s_binding;  /* the symbol it is bound to */
     rnn_model *s_model;
     int s_users;
+    int s_warned_nonfinite; /* a rejected update was reported once */
 } rnn_shared;
 
 rnn_shared *rnn_shared_get(t_symbol *name);
@@ -85,6 +86,10 @@ int rnn_method_number(void *x, const char *what, const char *method,
 /* The methods every object of a model takes (learn, lr, reset, clear,
  * print, read, write); 1 when s was one of them. */
 int rnn_common_method(rnn_base *b, t_symbol *s, int argc, t_atom *argv);
+
+/* A training step whose gradient was not finite was dropped: said once
+ * per model, so a diverging model cannot flood the Pd window. */
+void rnn_report_rejected(rnn_base *b);
 
 /* Report a core status as one pd_error. */
 void rnn_report(void *x, const char *what, const char *doing,

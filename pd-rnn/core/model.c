@@ -217,17 +217,22 @@ rnn_status rnn_model_step_index(rnn_model *model, int index,
     return RNN_OK;
 }
 
-static rnn_status train_cell(rnn_model *model)
+static rnn_status update_cell(rnn_model *model)
 {
     rnn_recurrent *cell = &model->cell;
     rnn_param *params[4 * RNN_MAX_LAYERS];
     int count = rnn_recurrent_params(cell, params, 4 * RNN_MAX_LAYERS);
-    rnn_recurrent_backward(cell);
     rnn_status status =
         rnn_optim_apply(&model->optim, params, count, &cell->updates);
     if (status == RNN_ERR_NONFINITE)
         model->rejected++;
     return status;
+}
+
+static rnn_status train_cell(rnn_model *model)
+{
+    rnn_recurrent_backward(&model->cell);
+    return update_cell(model);
 }
 
 rnn_status rnn_model_cell_gradient(rnn_model *model, const rnn_real *grad,
@@ -563,6 +568,19 @@ void rnn_model_describe(const rnn_model *model, char *text, size_t size)
 }
 
 /* ------------------------------------------------------------ for tests */
+
+rnn_status rnn_model_apply_update(rnn_model *model)
+{
+    rnn_status status = RNN_OK;
+    if (model->has_cell)
+        status = update_cell(model);
+    if (model->has_readout) {
+        rnn_status readout = update_readout(model);
+        if (status == RNN_OK)
+            status = readout;
+    }
+    return status;
+}
 
 static void add_tensor(rnn_tensor *tensors, int *n, int max,
                        const char *name, rnn_param *param)

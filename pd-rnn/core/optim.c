@@ -131,7 +131,7 @@ rnn_status rnn_optim_apply(const rnn_optim *optim, rnn_param **params,
             else if (optim->kind == RNN_OPTIM_ADAGRAD)
                 rnn_adagrad_update(param->value, param->grad, param->moment2,
                                    param->count, (rnn_real)optim->lr,
-                                   (rnn_real)1e-8, (rnn_real)scale);
+                                   (rnn_real)1e-10, (rnn_real)scale);
             else
                 sgd_step(optim, param, scale);
         }

@@ -309,5 +309,10 @@ int rnn_model_tensors(rnn_model *model, rnn_tensor *tensors, int max);
 rnn_status rnn_model_window_loss(rnn_model *model, const rnn_real *inputs,
                                  int input_size, const int *targets,
                                  int steps, int with_gradient, double *loss);
+/* One step of the model's optimizer on the gradients in the buffers (the
+ * cell's tensors as one group, the readout's as another), as training
+ * does after a window; the gradients are zeroed. */
+#define RNN_HAVE_APPLY_UPDATE 1
+rnn_status rnn_model_apply_update(rnn_model *model);
 
 #endif /* PD_RNN_CORE_H */
