@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """PyTorch reference figures for `make bench`.
 
-Run with Debian's interpreter: /usr/bin/python3 bench/torch_reference.py [TEXT]
+Run with Debian's interpreter:
+  /usr/bin/python3 bench/torch_reference.py [TEXT [elman|gru|lstm [HIDDEN]]]
 
 Measures, on one thread, an Elman RNN (nn.RNN, tanh) of 128 hidden units over
 a 65-symbol one-hot vocabulary with an nn.Linear readout:
@@ -77,6 +78,8 @@ def main():
     print("torch_version " + torch.__version__, flush=True)
 
     path = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_TEXT
+    cell = sys.argv[2] if len(sys.argv) > 2 else "elman"
+    hidden = int(sys.argv[3]) if len(sys.argv) > 3 else HIDDEN
     with open(path, encoding="utf-8") as f:
         text = f.read()
     chars = sorted(set(text))
@@ -90,8 +93,22 @@ def main():
         log("text too short: %d characters" % len(stream))
         return 1
 
-    rnn = nn.RNN(vocab, HIDDEN, nonlinearity="tanh")   # (seq, batch, feat)
-    readout = nn.Linear(HIDDEN, vocab)
+    if cell == "gru":
+        rnn = nn.GRU(vocab, hidden)
+    elif cell == "lstm":
+        rnn = nn.LSTM(vocab, hidden)
+    else:
+        rnn = nn.RNN(vocab, hidden, nonlinearity="tanh")  # (seq, batch, feat)
+
+    def zero_state():
+        h0 = torch.zeros(1, 1, hidden)
+        return (h0, torch.zeros(1, 1, hidden)) if cell == "lstm" else h0
+
+    def detached(state):
+        if isinstance(state, tuple):
+            return tuple(part.detach() for part in state)
+        return state.detach()
+    readout = nn.Linear(hidden, vocab)
     params = list(rnn.parameters()) + list(readout.parameters())
     opt = torch.optim.Adam(params, lr=LR)
     loss_fn = nn.CrossEntropyLoss()
@@ -99,7 +116,7 @@ def main():
     # ---- online training, window by window ------------------------------
     ids = torch.tensor(stream, dtype=torch.long)
     n_windows = (len(stream) - 1) // K
-    h = torch.zeros(1, 1, HIDDEN)
+    h = zero_state()
 
     def train_window(w, h):
         a = w * K
@@ -107,14 +124,14 @@ def main():
         y = ids[a + 1:a + K + 1]
         x = torch.zeros(K, 1, vocab)
         x[torch.arange(K), 0, x_ids] = 1.0
-        out, h_new = rnn(x, h.detach())
-        logits = readout(out.view(K, HIDDEN))
+        out, h_new = rnn(x, detached(h))
+        logits = readout(out.view(K, hidden))
         loss = loss_fn(logits, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(params, CLIP)
         opt.step()
-        return h_new.detach(), loss
+        return detached(h_new), loss
 
     warm = min(WARMUP_WINDOWS, n_windows // 4)
     for w in range(warm):
@@ -137,7 +154,7 @@ def main():
 
     # ---- predict: one cell step + readout softmax, batch 1 --------------
     x1 = torch.zeros(1, 1, vocab)
-    hp = torch.zeros(1, 1, HIDDEN)
+    hp = zero_state()
     pred_ids = stream[:4096]
 
     def predict(c, hp):

@@ -43,14 +43,15 @@ typedef struct rnn_optim {
 } rnn_optim;
 
 /* One Adam step over n values, the bias corrections folded into rate and
- * epsilon, the gradient multiplied by grad_scale (clipping) first. */
+ * epsilon, the gradient multiplied by grad_scale (clipping) first, and
+ * zeroed. */
 typedef struct rnn_adam_step {
     rnn_real beta1, beta2, rate, epsilon, grad_scale;
 } rnn_adam_step;
-void rnn_adam_update(rnn_real *value, const rnn_real *grad, rnn_real *mean,
+void rnn_adam_update(rnn_real *value, rnn_real *grad, rnn_real *mean,
                      rnn_real *var, size_t n, const rnn_adam_step *step);
 /* One Adagrad step: sum accumulates the squared (scaled) gradients. */
-void rnn_adagrad_update(rnn_real *value, const rnn_real *grad, rnn_real *sum,
+void rnn_adagrad_update(rnn_real *value, rnn_real *grad, rnn_real *sum,
                         size_t n, rnn_real rate, rnn_real epsilon,
                         rnn_real scale);
 rnn_real rnn_sum_squares(const rnn_real *values, size_t n);

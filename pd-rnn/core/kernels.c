@@ -32,28 +32,36 @@ RNN_HOT void rnn_axpy(rnn_real *y, rnn_real alpha, const rnn_real *x, int n)
         y[i] += alpha * x[i];
 }
 
-/* Four rows at a time: each load of x serves four rows, and the four
- * horizontal sums at the end of a row cost a quarter as much. */
+/* Eight rows at a time: each load of x serves eight rows, and the
+ * horizontal sums at the end of a row cost an eighth as much. */
 RNN_HOT void rnn_matvec_add(rnn_real *out, const rnn_real *matrix,
                             const rnn_real *x, int rows, int cols)
 {
     int r = 0;
-    for (; r + 4 <= rows; r += 4) {
-        const rnn_real *row0 = matrix + (size_t)r * cols;
-        const rnn_real *row1 = row0 + cols, *row2 = row1 + cols;
-        const rnn_real *row3 = row2 + cols;
-        rnn_real sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
-#pragma omp simd reduction(+ : sum0, sum1, sum2, sum3)
+    for (; r + 8 <= rows; r += 8) {
+        const rnn_real *m = matrix + (size_t)r * cols;
+        rnn_real s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0,
+                 s7 = 0;
+#pragma omp simd reduction(+ : s0, s1, s2, s3, s4, s5, s6, s7)
         for (int c = 0; c < cols; c++) {
-            sum0 += row0[c] * x[c];
-            sum1 += row1[c] * x[c];
-            sum2 += row2[c] * x[c];
-            sum3 += row3[c] * x[c];
+            rnn_real v = x[c];
+            s0 += m[c] * v;
+            s1 += m[cols + c] * v;
+            s2 += m[2 * cols + c] * v;
+            s3 += m[3 * cols + c] * v;
+            s4 += m[4 * cols + c] * v;
+            s5 += m[5 * cols + c] * v;
+            s6 += m[6 * cols + c] * v;
+            s7 += m[7 * cols + c] * v;
         }
-        out[r] += sum0;
-        out[r + 1] += sum1;
-        out[r + 2] += sum2;
-        out[r + 3] += sum3;
+        out[r] += s0;
+        out[r + 1] += s1;
+        out[r + 2] += s2;
+        out[r + 3] += s3;
+        out[r + 4] += s4;
+        out[r + 5] += s5;
+        out[r + 6] += s6;
+        out[r + 7] += s7;
     }
     for (; r < rows; r++) {
         const rnn_real *row = matrix + (size_t)r * cols;
@@ -98,7 +106,8 @@ RNN_HOT rnn_real rnn_sum_squares(const rnn_real *values, size_t n)
     return sum;
 }
 
-RNN_HOT void rnn_adam_update(rnn_real *value, const rnn_real *grad,
+/* The gradient is zeroed as it is read: one pass over memory less. */
+RNN_HOT void rnn_adam_update(rnn_real *value, rnn_real *grad,
                              rnn_real *mean, rnn_real *var, size_t n,
                              const rnn_adam_step *step)
 {
@@ -108,19 +117,21 @@ RNN_HOT void rnn_adam_update(rnn_real *value, const rnn_real *grad,
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
         rnn_real g = scale * grad[i];
+        grad[i] = 0;
         mean[i] = beta1 * mean[i] + (1 - beta1) * g;
         var[i] = beta2 * var[i] + (1 - beta2) * g * g;
         value[i] -= rate * mean[i] / (RNN_SQRT(var[i]) + epsilon);
     }
 }
 
-RNN_HOT void rnn_adagrad_update(rnn_real *value, const rnn_real *grad,
+RNN_HOT void rnn_adagrad_update(rnn_real *value, rnn_real *grad,
                                 rnn_real *sum, size_t n, rnn_real rate,
                                 rnn_real epsilon, rnn_real scale)
 {
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
         rnn_real g = scale * grad[i];
+        grad[i] = 0;
         sum[i] += g * g;
         value[i] -= rate * g / (RNN_SQRT(sum[i]) + epsilon);
     }

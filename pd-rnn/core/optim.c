@@ -86,6 +86,7 @@ static void sgd_step(const rnn_optim *optim, rnn_param *param, double scale)
 #pragma omp simd
     for (size_t i = 0; i < param->count; i++) {
         velocity[i] = momentum * velocity[i] + gscale * grad[i];
+        grad[i] = 0;
         value[i] -= lr * velocity[i];
     }
 }
@@ -113,10 +114,12 @@ rnn_status rnn_optim_apply(const rnn_optim *optim, rnn_param **params,
     double norm2 = 0;
     for (int p = 0; p < count; p++)
         norm2 += rnn_sum_squares(params[p]->grad, params[p]->count);
-    rnn_status status = RNN_OK;
     if (!isfinite(norm2)) {
-        status = RNN_ERR_NONFINITE;
-    } else {
+        for (int p = 0; p < count; p++)
+            memset(params[p]->grad, 0, params[p]->count * sizeof(rnn_real));
+        return RNN_ERR_NONFINITE;
+    }
+    {
         double scale = 1;
         double norm = sqrt(norm2);
         if (optim->clip > 0 && norm > optim->clip)
@@ -136,7 +139,5 @@ rnn_status rnn_optim_apply(const rnn_optim *optim, rnn_param **params,
                 sgd_step(optim, param, scale);
         }
     }
-    for (int p = 0; p < count; p++)
-        memset(params[p]->grad, 0, params[p]->count * sizeof(rnn_real));
-    return status;
+    return RNN_OK;
 }
