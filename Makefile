@@ -22,7 +22,7 @@ common.sources = pd-rnn/rnn_shared.c $(core.sources)
 # enables floating-point traps, which lets float-to-int conversions
 # vectorise.
 cflags = -std=gnu11 -fopenmp-simd -fno-trapping-math -Wno-cast-function-type
-ldlibs = -lm
+ldlibs = -lm -lpthread
 
 datafiles = README.md
 
@@ -42,22 +42,31 @@ $(build)/unit: tests/unit.c $(core.sources) pd-rnn/core/rnn.h \
 		pd-rnn/core/internal.h
 	@mkdir -p $(build)
 	$(CC) $(TEST_CFLAGS) -o $@ tests/unit.c $(core.sources) \
-		$(TEST_LDFLAGS) -lm
+		$(TEST_LDFLAGS) -lm -lpthread
 
 $(build)/modelfile: tests/modelfile.c $(core.sources) pd-rnn/core/rnn.h \
 		pd-rnn/core/internal.h
 	@mkdir -p $(build)
 	$(CC) $(TEST_CFLAGS) -o $@ tests/modelfile.c $(core.sources) \
-		$(TEST_LDFLAGS) -lm
+		$(TEST_LDFLAGS) -lm -lpthread
+
+# against PyTorch's numbers in tests/reference/ (tests/torch_reference.py);
+# run from the repo root, where its default reference folder is
+$(build)/fidelity: tests/fidelity.c $(core.sources) pd-rnn/core/rnn.h \
+		pd-rnn/core/internal.h
+	@mkdir -p $(build)
+	$(CC) $(TEST_CFLAGS) -o $@ tests/fidelity.c $(core.sources) \
+		$(TEST_LDFLAGS) -lm -lpthread
 
 # the same core in double precision, for the finite differences
 $(build)/gradcheck: tests/gradcheck.c $(core.sources) pd-rnn/core/rnn.h \
 		pd-rnn/core/internal.h
 	@mkdir -p $(build)
 	$(CC) $(TEST_CFLAGS) -DRNN_REAL_DOUBLE -o $@ tests/gradcheck.c \
-		$(core.sources) $(TEST_LDFLAGS) -lm
+		$(core.sources) $(TEST_LDFLAGS) -lm -lpthread
 
-unit.tests = $(build)/unit $(build)/gradcheck $(build)/modelfile
+unit.tests = $(build)/unit $(build)/gradcheck $(build)/modelfile \
+	$(build)/fidelity
 
 check: all $(unit.tests)
 	UNIT_TESTS="$(unit.tests)" RNN_LIB_DIR="$(CURDIR)" sh tests/run.sh
@@ -70,7 +79,7 @@ demo: all
 $(build)/bench: bench/bench.c $(core.sources) pd-rnn/core/rnn.h
 	@mkdir -p $(build)
 	$(CC) -std=gnu11 -O3 -fopenmp-simd -fno-trapping-math $(CPPFLAGS) \
-		-o $@ bench/bench.c $(core.sources) $(LDFLAGS) -lm
+		-o $@ bench/bench.c $(core.sources) $(LDFLAGS) -lm -lpthread
 
 bench: all $(build)/bench
 	sh bench/run.sh
