@@ -289,6 +289,76 @@ static void test_growth_and_refusal(void)
     rnn_model_free(model);
 }
 
+/* Training on a worker thread: the model still learns, growth and every
+ * waiting call work while the worker runs, and freeing a busy model is
+ * safe. */
+static void test_threaded(void)
+{
+    static const char *const phrase[] = {"a", "b", "c", "a", "b", "d",
+                                         "a", "b", "c", "a", "b", "e"};
+    rnn_model *model = rnn_model_new(4);
+    CHECK(rnn_model_set_threaded(model, 1) == RNN_OK,
+          "threads: a worker thread starts");
+    rnn_model_set_cell(model, RNN_CELL_GRU, 32, 1);
+
+    /* fed at a pace the worker follows (as a patch feeds it), it learns
+     * as the synchronous model does; flooded, it skips windows */
+    int index[12];
+    for (int i = 0; i < 12; i++)
+        index[i] = add_symbol(model, phrase[i]);
+    for (int r = 0; r < 300; r++)
+        for (int i = 0; i < 12; i++) {
+            feed(model, index[i]);
+            rnn_model_wait(model);
+        }
+    long skipped = rnn_model_skipped(model);
+    int right = stream_phrase(model, phrase, 12, 0);
+    CHECK(right == 24 && skipped == 0, "threads: a GRU learns the 12-token "
+                                       "phrase on a worker, %d of 24 right, "
+                                       "%ld windows skipped",
+          right, skipped);
+    rnn_model_set_learn(model, 1);
+    for (int r = 0; r < 100; r++)
+        for (int i = 0; i < 12; i++)
+            feed(model, index[i]);
+    CHECK(rnn_model_skipped(model) >= 0, "threads: flooded, %ld windows "
+                                         "skipped, none queued",
+          rnn_model_skipped(model));
+
+    /* growth beside a busy worker, then every call that waits for it */
+    int ok = 1;
+    char text[16];
+    for (int i = 0; i < 300; i++) {
+        snprintf(text, sizeof text, "new%d", i);
+        ok &= feed(model, add_symbol(model, text)) >= 0;
+        ok &= feed(model, i % 5) >= 0;
+    }
+    rnn_model_reset(model);
+    rnn_model_set_window(model, 9);
+    rnn_model_clear(model);
+    unsigned char *bytes;
+    size_t size;
+    ok &= rnn_model_to_bytes(model, &bytes, &size) == RNN_OK;
+    free(bytes);
+    for (int i = 0; i < 100; i++)
+        ok &= feed(model, i % 7) >= 0;
+    CHECK(ok, "threads: growth, reset, window, clear and save beside the "
+              "worker");
+    rnn_model_free(model); /* possibly while the worker trains */
+
+    model = rnn_model_new(5);
+    rnn_model_set_cell(model, RNN_CELL_LSTM, 64, 2);
+    rnn_model_set_threaded(model, 1);
+    for (int i = 0; i < 6; i++)
+        add_symbol(model, phrase[i]);
+    for (int i = 0; i < 2000; i++)
+        feed(model, i % 6);
+    rnn_model_set_threaded(model, 0);
+    ok = !rnn_model_threaded(model) && feed(model, 0) >= 0;
+    CHECK(ok, "threads: switched off while busy, the model goes on");
+    rnn_model_free(model);
+}
+
 int main(void)
 {
     test_vocab();
@@ -298,5 +368,6 @@ int main(void)
     test_learning();
     test_independence();
     test_growth_and_refusal();
+    test_threaded();
     return check_failures ? 1 : 0;
 }

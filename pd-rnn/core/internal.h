@@ -20,7 +20,9 @@ typedef struct rnn_param {
     rnn_real *value;
     rnn_real *grad;
     rnn_real *moment1; /* Adam's mean, or SGD's velocity */
-    rnn_real *moment2; /* Adam's uncentred variance */
+    rnn_real *moment2; /* Adam's uncentred variance, Adagrad's sum */
+    rnn_real *next;    /* the weights a worker thread computes, swapped in
+                        * when it is done; NULL unless training on one */
     size_t count;
     size_t allocated;
 } rnn_param;
@@ -30,6 +32,11 @@ typedef struct rnn_param {
 rnn_status rnn_param_grow(rnn_param *param, size_t count, double scale,
                           rnn_rng *rng);
 void rnn_param_free(rnn_param *param);
+/* 1 when growing to count values needs no new memory */
+int rnn_param_fits(const rnn_param *param, size_t count);
+rnn_status rnn_param_enable_next(rnn_param *param);
+void rnn_param_drop_next(rnn_param *param);
+void rnn_param_swap_next(rnn_param *param);
 /* Fill the values uniformly in [-scale, scale], zero grad and moments. */
 void rnn_param_init(rnn_param *param, double scale, rnn_rng *rng);
 
@@ -48,20 +55,22 @@ typedef struct rnn_optim {
 typedef struct rnn_adam_step {
     rnn_real beta1, beta2, rate, epsilon, grad_scale;
 } rnn_adam_step;
-void rnn_adam_update(rnn_real *value, rnn_real *grad, rnn_real *mean,
-                     rnn_real *var, size_t n, const rnn_adam_step *step);
+void rnn_adam_update(const rnn_real *value, rnn_real *out, rnn_real *grad,
+                     rnn_real *mean, rnn_real *var, size_t n,
+                     const rnn_adam_step *step);
 /* One Adagrad step: sum accumulates the squared (scaled) gradients. */
-void rnn_adagrad_update(rnn_real *value, rnn_real *grad, rnn_real *sum,
-                        size_t n, rnn_real rate, rnn_real epsilon,
-                        rnn_real scale);
+void rnn_adagrad_update(const rnn_real *value, rnn_real *out,
+                        rnn_real *grad, rnn_real *sum, size_t n,
+                        rnn_real rate, rnn_real epsilon, rnn_real scale);
 rnn_real rnn_sum_squares(const rnn_real *values, size_t n);
 
 /* Clip the gradients of a group of tensors to the norm bound, apply one
- * step, and zero the gradients.  *step counts the group's updates (Adam's
+ * step (into each tensor's next weights when into_next), and zero the
+ * gradients.  *step counts the group's updates (Adam's
  * bias correction).  A gradient that is not finite is dropped whole and
  * RNN_ERR_NONFINITE returned: the weights stay as they were. */
 rnn_status rnn_optim_apply(const rnn_optim *optim, rnn_param **params,
-                           int count, long *step);
+                           int count, long *step, int into_next);
 
 /* One recurrent layer (see recurrent.c for the equations and layout). */
 typedef struct rnn_layer {
@@ -159,6 +168,19 @@ void rnn_readout_forward(rnn_readout *readout);
 /* loss (nats) of a target; accumulates the gradients and grad_hidden */
 double rnn_readout_backward(rnn_readout *readout, int target);
 
+/* Training on a worker thread (worker.c). */
+typedef struct rnn_worker rnn_worker;
+rnn_worker *rnn_worker_new(rnn_recurrent *rec);
+void rnn_worker_free(rnn_worker *w, rnn_recurrent *rec);
+int rnn_worker_busy(const rnn_worker *w);
+/* give the due window to the worker; RNN_ERR_STATE while it is busy */
+rnn_status rnn_worker_submit(rnn_worker *w, rnn_recurrent *rec,
+                             const rnn_optim *optim);
+/* swap finished work in; 1 while the worker is still busy */
+int rnn_worker_poll(rnn_worker *w, rnn_recurrent *rec, int *rejected);
+/* let the job in flight finish and swap it in */
+void rnn_worker_wait(rnn_worker *w, rnn_recurrent *rec, int *rejected);
+
 /* The model's parts, for the files of the core that save and load it. */
 struct rnn_model {
     rnn_vocab *vocab;
@@ -175,6 +197,9 @@ struct rnn_model {
     double temperature;
     int top_k;
     int rejected;        /* updates dropped for a gradient not finite */
+    int threaded;        /* the cell trains on a worker thread */
+    rnn_worker *worker;  /* that thread, once there is a cell */
+    long skipped;        /* windows dropped while the worker was busy */
 
     /* the most recent scored targets, for the running means */
     float recent_loss[RNN_SCORE_HISTORY];     /* bits */

@@ -107,9 +107,9 @@ RNN_HOT rnn_real rnn_sum_squares(const rnn_real *values, size_t n)
 }
 
 /* The gradient is zeroed as it is read: one pass over memory less. */
-RNN_HOT void rnn_adam_update(rnn_real *value, rnn_real *grad,
-                             rnn_real *mean, rnn_real *var, size_t n,
-                             const rnn_adam_step *step)
+RNN_HOT void rnn_adam_update(const rnn_real *value, rnn_real *out,
+                             rnn_real *grad, rnn_real *mean, rnn_real *var,
+                             size_t n, const rnn_adam_step *step)
 {
     rnn_real beta1 = step->beta1, beta2 = step->beta2;
     rnn_real rate = step->rate, epsilon = step->epsilon;
@@ -120,20 +120,21 @@ RNN_HOT void rnn_adam_update(rnn_real *value, rnn_real *grad,
         grad[i] = 0;
         mean[i] = beta1 * mean[i] + (1 - beta1) * g;
         var[i] = beta2 * var[i] + (1 - beta2) * g * g;
-        value[i] -= rate * mean[i] / (RNN_SQRT(var[i]) + epsilon);
+        out[i] = value[i] - rate * mean[i] / (RNN_SQRT(var[i]) + epsilon);
     }
 }
 
-RNN_HOT void rnn_adagrad_update(rnn_real *value, rnn_real *grad,
-                                rnn_real *sum, size_t n, rnn_real rate,
-                                rnn_real epsilon, rnn_real scale)
+RNN_HOT void rnn_adagrad_update(const rnn_real *value, rnn_real *out,
+                                rnn_real *grad, rnn_real *sum, size_t n,
+                                rnn_real rate, rnn_real epsilon,
+                                rnn_real scale)
 {
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
         rnn_real g = scale * grad[i];
         grad[i] = 0;
         sum[i] += g * g;
-        value[i] -= rate * g / (RNN_SQRT(sum[i]) + epsilon);
+        out[i] = value[i] - rate * g / (RNN_SQRT(sum[i]) + epsilon);
     }
 }
 

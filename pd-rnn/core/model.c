@@ -51,6 +51,8 @@ void rnn_model_free(rnn_model *model)
 {
     if (!model)
         return;
+    if (model->worker)
+        rnn_worker_free(model->worker, &model->cell);
     if (model->has_cell)
         rnn_recurrent_free(&model->cell);
     if (model->has_readout)
@@ -89,6 +91,11 @@ rnn_status rnn_model_set_cell(rnn_model *model, rnn_cell_type type,
         return RNN_ERR_STATE;
     rnn_status status = rnn_recurrent_init(&model->cell, type, hidden, layers,
                                            model->window, &model->weight_rng);
+    if (status == RNN_OK && model->threaded) {
+        model->worker = rnn_worker_new(&model->cell);
+        if (!model->worker)
+            model->threaded = 0;
+    }
     if (status)
         return status;
     model->cell.every = effective_every(model);
@@ -148,7 +155,9 @@ const rnn_real *rnn_model_activation(const rnn_model *model, int layer,
     return rnn_recurrent_activation(&model->cell, layer, code);
 }
 
-/* The input weights follow the vocabulary when it has grown. */
+/* The input weights follow the vocabulary when it has grown.  Growing
+ * within the memory already there runs beside a worker; growing beyond it
+ * waits for the worker first. */
 static rnn_status fit_input(rnn_model *model, int n)
 {
     int input = model->cell.layer[0].input;
@@ -158,6 +167,9 @@ static rnn_status fit_input(rnn_model *model, int n)
         return RNN_ERR_SIZE;
     if (input > 0 && n != rnn_vocab_size(model->vocab))
         return RNN_ERR_SIZE;
+    size_t needed = (size_t)n * model->cell.gates * model->cell.hidden;
+    if (!rnn_param_fits(&model->cell.layer[0].w_in, needed))
+        rnn_model_wait(model);
     return rnn_recurrent_grow_input(&model->cell, n, &model->weight_rng);
 }
 
@@ -180,6 +192,7 @@ rnn_status rnn_model_step(rnn_model *model, const rnn_real *x, int n,
 {
     if (!model->has_cell)
         return RNN_ERR_STATE;
+    rnn_model_poll(model);
     if (n < 1)
         return RNN_ERR_SIZE;
     if (!rnn_all_finite(x, n))
@@ -200,6 +213,7 @@ rnn_status rnn_model_step_index(rnn_model *model, int index,
 {
     if (!model->has_cell)
         return RNN_ERR_STATE;
+    rnn_model_poll(model);
     if (index < 0)
         return RNN_ERR_ARG;
     if (index >= model->cell.layer[0].input) {
@@ -223,10 +237,27 @@ static rnn_status update_cell(rnn_model *model)
     rnn_param *params[4 * RNN_MAX_LAYERS];
     int count = rnn_recurrent_params(cell, params, 4 * RNN_MAX_LAYERS);
     rnn_status status =
-        rnn_optim_apply(&model->optim, params, count, &cell->updates);
+        rnn_optim_apply(&model->optim, params, count, &cell->updates, 0);
     if (status == RNN_ERR_NONFINITE)
         model->rejected++;
     return status;
+}
+
+static rnn_status train_cell(rnn_model *model);
+
+/* The due window goes to the worker, or is skipped while it is busy; its
+ * errors are then spent either way. */
+static rnn_status hand_to_worker(rnn_model *model)
+{
+    rnn_status status =
+        rnn_worker_submit(model->worker, &model->cell, &model->optim);
+    if (status == RNN_ERR_STATE)
+        model->skipped++;
+    else if (status)
+        return train_cell(model);
+    model->cell.untrained = 0;
+    model->cell.graded = 0;
+    return RNN_OK;
 }
 
 static rnn_status train_cell(rnn_model *model)
@@ -249,10 +280,13 @@ rnn_status rnn_model_cell_gradient(rnn_model *model, const rnn_real *grad,
         return RNN_ERR_STATE;
     if (!model->learn)
         return RNN_OK;
+    rnn_model_poll(model);
     rnn_recurrent_add_error(&model->cell, grad);
     if (model->cell.untrained < model->cell.every)
         return RNN_OK;
     *trained = 1;
+    if (model->worker)
+        return hand_to_worker(model);
     return train_cell(model);
 }
 
@@ -341,7 +375,7 @@ static rnn_status update_readout(rnn_model *model)
     rnn_param *params[] = {&readout->weight, &readout->bias};
     readout->since_update = 0;
     rnn_status status =
-        rnn_optim_apply(&model->optim, params, 2, &readout->updates);
+        rnn_optim_apply(&model->optim, params, 2, &readout->updates, 0);
     if (status == RNN_ERR_NONFINITE)
         model->rejected++;
     return status;
@@ -374,7 +408,11 @@ rnn_status rnn_model_score(rnn_model *model, int target,
     int hit = rnn_argmax(readout->probs, readout->rows) == target;
     if (model->learn) {
         nats = rnn_readout_backward(readout, target);
-        *grad = readout->grad_hidden;
+
+        /* a prediction restored from a file, or made from h(t) of
+         * another source, has no step of this cell to send back to */
+        if (!model->has_cell || model->cell.count > 0)
+            *grad = readout->grad_hidden;
     } else {
         double p = readout->probs[target];
         nats = -log(p > 1e-30 ? p : 1e-30);
@@ -393,12 +431,59 @@ rnn_status rnn_model_score(rnn_model *model, int target,
     return RNN_OK;
 }
 
+/* ------------------------------------------------------------ threads */
+
+rnn_status rnn_model_set_threaded(rnn_model *model, int threaded)
+{
+    threaded = threaded != 0;
+    if (threaded == model->threaded)
+        return RNN_OK;
+    if (!threaded) {
+        if (model->worker)
+            rnn_worker_free(model->worker, &model->cell);
+        model->worker = NULL;
+        model->threaded = 0;
+        return RNN_OK;
+    }
+    if (model->has_cell) {
+        model->worker = rnn_worker_new(&model->cell);
+        if (!model->worker)
+            return RNN_ERR_NOMEM;
+    }
+    model->threaded = 1;
+    return RNN_OK;
+}
+
+int rnn_model_threaded(const rnn_model *model)
+{
+    return model->threaded;
+}
+
+long rnn_model_skipped(const rnn_model *model)
+{
+    return model->skipped;
+}
+
+int rnn_model_poll(rnn_model *model)
+{
+    if (!model->worker)
+        return 0;
+    return rnn_worker_poll(model->worker, &model->cell, &model->rejected);
+}
+
+void rnn_model_wait(rnn_model *model)
+{
+    if (model->worker)
+        rnn_worker_wait(model->worker, &model->cell, &model->rejected);
+}
+
 /* ------------------------------------------------------------ settings */
 
 /* Train on what was gathered since the last update, so that nothing
  * learned is lost when a sequence ends or learning stops. */
 void rnn_model_flush(rnn_model *model)
 {
+    rnn_model_wait(model);
     if (!model->learn)
         return;
     if (model->has_cell && model->cell.graded > 0)
@@ -439,6 +524,7 @@ rnn_status rnn_model_set_window(rnn_model *model, int window)
 {
     if (window < 1 || window > RNN_MAX_WINDOW)
         return RNN_ERR_ARG;
+    rnn_model_wait(model);
     if (model->has_cell) {
         rnn_model_flush(model);
         rnn_status status = rnn_recurrent_set_window(&model->cell, window);
@@ -467,11 +553,33 @@ const char *rnn_optim_name(rnn_optim_kind kind)
            : kind == RNN_OPTIM_ADAGRAD ? "adagrad" : "sgd";
 }
 
+/* Another optimizer starts from fresh moments: one's velocity or sum of
+ * squares means nothing to another, and would throw its first steps far. */
 rnn_status rnn_model_set_optim(rnn_model *model, rnn_optim_kind kind)
 {
     if (kind != RNN_OPTIM_SGD && kind != RNN_OPTIM_ADAM
         && kind != RNN_OPTIM_ADAGRAD)
         return RNN_ERR_ARG;
+    if (kind == model->optim.kind)
+        return RNN_OK;
+    rnn_model_flush(model);
+    rnn_param *params[4 * RNN_MAX_LAYERS + 2];
+    int count = 0;
+    if (model->has_cell) {
+        count = rnn_recurrent_params(&model->cell, params,
+                                     4 * RNN_MAX_LAYERS);
+        model->cell.updates = 0;
+    }
+    if (model->has_readout) {
+        params[count++] = &model->readout.weight;
+        params[count++] = &model->readout.bias;
+        model->readout.updates = 0;
+    }
+    for (int p = 0; p < count; p++) {
+        size_t bytes = params[p]->count * sizeof(rnn_real);
+        memset(params[p]->moment1, 0, bytes);
+        memset(params[p]->moment2, 0, bytes);
+    }
     model->optim.kind = kind;
     return RNN_OK;
 }
@@ -533,6 +641,7 @@ void rnn_model_reset(rnn_model *model)
 
 void rnn_model_clear(rnn_model *model)
 {
+    rnn_model_wait(model);
     if (model->has_cell)
         rnn_recurrent_reinit(&model->cell, &model->weight_rng);
     if (model->has_readout)
@@ -572,6 +681,7 @@ void rnn_model_describe(const rnn_model *model, char *text, size_t size)
 rnn_status rnn_model_apply_update(rnn_model *model)
 {
     rnn_status status = RNN_OK;
+    rnn_model_wait(model);
     if (model->has_cell)
         status = update_cell(model);
     if (model->has_readout) {
@@ -624,6 +734,7 @@ rnn_status rnn_model_window_loss(rnn_model *model, const rnn_real *inputs,
     if (!model->has_cell || steps < 1 || steps > model->window)
         return RNN_ERR_ARG;
     rnn_recurrent *cell = &model->cell;
+    rnn_model_wait(model);
     int was_learning = model->learn;
     model->learn = 0;
     rnn_model_reset(model);

@@ -23,41 +23,87 @@ static rnn_real *grown_copy(const rnn_real *old, size_t used, size_t count)
     return fresh;
 }
 
+/* The buffers of a tensor; next only while a worker thread trains it. */
+static int buffers_of(rnn_param *param, rnn_real ***buffers)
+{
+    buffers[0] = &param->value;
+    buffers[1] = &param->grad;
+    buffers[2] = &param->moment1;
+    buffers[3] = &param->moment2;
+    buffers[4] = &param->next;
+    return param->next ? 5 : 4;
+}
+
+int rnn_param_fits(const rnn_param *param, size_t count)
+{
+    return count <= param->allocated;
+}
+
 rnn_status rnn_param_grow(rnn_param *param, size_t count, double scale,
                           rnn_rng *rng)
 {
     if (count <= param->count)
         return RNN_OK;
+    rnn_real **buffers[5];
+    int n = buffers_of(param, buffers);
     if (count > param->allocated) {
         size_t allocated = param->allocated ? param->allocated : 16;
         while (allocated < count)
             allocated *= 2;
-        rnn_real *fresh[4];
-        rnn_real *old[4] = {param->value, param->grad, param->moment1,
-                            param->moment2};
-        for (int b = 0; b < 4; b++) {
-            fresh[b] = grown_copy(old[b], param->count, allocated);
+        rnn_real *fresh[5];
+        for (int b = 0; b < n; b++) {
+            fresh[b] = grown_copy(*buffers[b], param->count, allocated);
             if (!fresh[b]) {
                 while (b-- > 0)
                     free(fresh[b]);
                 return RNN_ERR_NOMEM;
             }
         }
-        for (int b = 0; b < 4; b++)
-            free(old[b]);
-        param->value = fresh[0];
-        param->grad = fresh[1];
-        param->moment1 = fresh[2];
-        param->moment2 = fresh[3];
+        for (int b = 0; b < n; b++) {
+            free(*buffers[b]);
+            *buffers[b] = fresh[b];
+        }
         param->allocated = allocated;
     }
+
+    /* new values at the end: random weights, zero gradient and moments;
+     * the next weights start as the same values */
     size_t added = count - param->count;
     fill_uniform(param->value + param->count, added, scale, rng);
     memset(param->grad + param->count, 0, added * sizeof(rnn_real));
     memset(param->moment1 + param->count, 0, added * sizeof(rnn_real));
     memset(param->moment2 + param->count, 0, added * sizeof(rnn_real));
+    if (param->next)
+        memcpy(param->next + param->count, param->value + param->count,
+               added * sizeof(rnn_real));
     param->count = count;
     return RNN_OK;
+}
+
+rnn_status rnn_param_enable_next(rnn_param *param)
+{
+    if (param->next)
+        return RNN_OK;
+    param->next = malloc((param->allocated ? param->allocated : 1)
+                         * sizeof(rnn_real));
+    if (!param->next)
+        return RNN_ERR_NOMEM;
+    if (param->count)
+        memcpy(param->next, param->value, param->count * sizeof(rnn_real));
+    return RNN_OK;
+}
+
+void rnn_param_drop_next(rnn_param *param)
+{
+    free(param->next);
+    param->next = NULL;
+}
+
+void rnn_param_swap_next(rnn_param *param)
+{
+    rnn_real *swap = param->value;
+    param->value = param->next;
+    param->next = swap;
 }
 
 void rnn_param_init(rnn_param *param, double scale, rnn_rng *rng)
@@ -70,6 +116,7 @@ void rnn_param_init(rnn_param *param, double scale, rnn_rng *rng)
 
 void rnn_param_free(rnn_param *param)
 {
+    free(param->next);
     free(param->value);
     free(param->grad);
     free(param->moment1);
@@ -77,7 +124,8 @@ void rnn_param_free(rnn_param *param)
     memset(param, 0, sizeof *param);
 }
 
-static void sgd_step(const rnn_optim *optim, rnn_param *param, double scale)
+static void sgd_step(const rnn_optim *optim, rnn_param *param, double scale,
+                     rnn_real *out)
 {
     rnn_real lr = (rnn_real)optim->lr, momentum = (rnn_real)optim->beta1;
     rnn_real gscale = (rnn_real)scale;
@@ -87,12 +135,12 @@ static void sgd_step(const rnn_optim *optim, rnn_param *param, double scale)
     for (size_t i = 0; i < param->count; i++) {
         velocity[i] = momentum * velocity[i] + gscale * grad[i];
         grad[i] = 0;
-        value[i] -= lr * velocity[i];
+        out[i] = value[i] - lr * velocity[i];
     }
 }
 
 static void adam_step(const rnn_optim *optim, rnn_param *param, double scale,
-                      long step)
+                      long step, rnn_real *out)
 {
     double correction1 = 1 - pow(optim->beta1, (double)step);
     double correction2 = 1 - pow(optim->beta2, (double)step);
@@ -103,12 +151,12 @@ static void adam_step(const rnn_optim *optim, rnn_param *param, double scale,
         (rnn_real)(optim->epsilon * sqrt(correction2)),
         (rnn_real)scale,
     };
-    rnn_adam_update(param->value, param->grad, param->moment1,
+    rnn_adam_update(param->value, out, param->grad, param->moment1,
                     param->moment2, param->count, &adam);
 }
 
 rnn_status rnn_optim_apply(const rnn_optim *optim, rnn_param **params,
-                           int count, long *step)
+                           int count, long *step, int into_next)
 {
     /* the norm of the whole group's gradient, and the clipping scale */
     double norm2 = 0;
@@ -129,14 +177,16 @@ rnn_status rnn_optim_apply(const rnn_optim *optim, rnn_param **params,
         ++*step;
         for (int p = 0; p < count; p++) {
             rnn_param *param = params[p];
+            rnn_real *out = into_next ? param->next : param->value;
             if (optim->kind == RNN_OPTIM_ADAM)
-                adam_step(optim, param, scale, *step);
+                adam_step(optim, param, scale, *step, out);
             else if (optim->kind == RNN_OPTIM_ADAGRAD)
-                rnn_adagrad_update(param->value, param->grad, param->moment2,
-                                   param->count, (rnn_real)optim->lr,
-                                   (rnn_real)1e-10, (rnn_real)scale);
+                rnn_adagrad_update(param->value, out, param->grad,
+                                   param->moment2, param->count,
+                                   (rnn_real)optim->lr, (rnn_real)1e-10,
+                                   (rnn_real)scale);
             else
-                sgd_step(optim, param, scale);
+                sgd_step(optim, param, scale, out);
         }
     }
     return RNN_OK;

@@ -259,6 +259,21 @@ void rnn_model_seed_weights(rnn_model *model, uint64_t seed);
 /* The seed of sampling. */
 void rnn_model_seed_sampling(rnn_model *model, uint64_t seed);
 
+/* Training on a worker thread: the forward steps stay on the calling
+ * thread, the backward pass over each window and the weight update run on
+ * a thread of the model's own, and the new weights are swapped in at an
+ * event (a step or a gradient) or at rnn_model_poll().  A window that falls
+ * due while the worker is busy is skipped and counted.  Off, everything
+ * runs on the calling thread, deterministic.  RNN_ERR_NOMEM when the
+ * thread cannot be had; the model then stays synchronous. */
+rnn_status rnn_model_set_threaded(rnn_model *model, int threaded);
+int rnn_model_threaded(const rnn_model *model);
+long rnn_model_skipped(const rnn_model *model);
+/* Swap finished work in; 1 while the worker is still busy. */
+int rnn_model_poll(rnn_model *model);
+/* Let the window in flight finish and swap it in. */
+void rnn_model_wait(rnn_model *model);
+
 /* End the sequence: the steps not yet trained on are trained on first
  * (when learning), then the hidden state, the window and the pending
  * prediction are cleared. */
