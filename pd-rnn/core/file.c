@@ -3,7 +3,7 @@
  * returns it only when every check passed; writing goes to a temporary
  * file in the same folder, renamed over the old one once it is complete.
  *
- * Layout (version 1), every number little-endian:
+ * Layout (version 2), every number little-endian:
  *   "PDRNNMDL"  magic, 8 bytes
  *   u32         version
  *   ...         the body, as written by put_body() below
@@ -22,7 +22,7 @@
 
 #define MAGIC "PDRNNMDL"
 #define MAGIC_SIZE 8
-#define FORMAT_VERSION 1
+#define FORMAT_VERSION 2
 #define MAX_TOKEN_BYTES 65536
 
 /* ------------------------------------------------------------ checksum */
@@ -134,6 +134,32 @@ static void put_vocab(writer *w, const rnn_vocab *vocab)
     }
 }
 
+/* The window of recent steps, oldest first, so that training goes on
+ * after a read exactly as it would have. */
+static void put_window(writer *w, const rnn_recurrent *rec)
+{
+    size_t h = (size_t)rec->hidden;
+    size_t step = (size_t)rec->layers * rec->width * h;
+    put_u32(w, (uint32_t)rec->count);
+    put_u32(w, (uint32_t)rec->untrained);
+    put_u32(w, (uint32_t)rec->graded);
+    for (int l = 0; l < rec->layers; l++) {
+        put_reals(w, rec->layer[l].h_start, h);
+        put_reals(w, rec->layer[l].c_start, h);
+    }
+    for (int i = 0; i < rec->count; i++) {
+        int slot = (rec->first + i) % rec->window;
+        int index = rec->input_index[slot];
+        put_u32(w, index >= 0 ? (uint32_t)index : 0xffffffffu);
+        if (index < 0) {
+            put_u32(w, (uint32_t)rec->dense_size[slot]);
+            put_reals(w, rec->dense[slot], (size_t)rec->dense_size[slot]);
+        }
+        put_reals(w, rec->cache + slot * step, step);
+        put_reals(w, rec->errors + slot * h, h);
+    }
+}
+
 static void put_body(writer *w, const rnn_model *m)
 {
     /* shape and settings */
@@ -174,6 +200,7 @@ static void put_body(writer *w, const rnn_model *m)
             put_reals(w, layer->h, (size_t)m->cell.hidden);
             put_reals(w, layer->c, (size_t)m->cell.hidden);
         }
+        put_window(w, &m->cell);
     }
 
     /* the readout, with the prediction waiting for its target */
@@ -418,6 +445,47 @@ static int room_for(reader *r, double values)
     return 1;
 }
 
+static int get_window(reader *r, rnn_recurrent *rec)
+{
+    size_t h = (size_t)rec->hidden;
+    size_t step = (size_t)rec->layers * rec->width * h;
+    int count, untrained, graded;
+    if (!get_count(r, 0, (uint32_t)rec->window, &count)
+        || !get_count(r, 0, (uint32_t)rec->window, &untrained)
+        || !get_count(r, 0, RNN_MAX_WINDOW * 4, &graded))
+        return 0;
+    for (int l = 0; l < rec->layers; l++) {
+        get_reals(r, rec->layer[l].h_start, h);
+        get_reals(r, rec->layer[l].c_start, h);
+    }
+    for (int i = 0; i < count && !r->error; i++) {
+        uint32_t index = get_u32(r);
+        if (index == 0xffffffffu) {
+            int size;
+            if (!get_count(r, 1, (uint32_t)rec->layer[0].input, &size)
+                || !room_for(r, size))
+                return 0;
+            rec->dense[i] = malloc((size_t)size * sizeof(rnn_real));
+            if (!rec->dense[i])
+                return fail(r, "out of memory");
+            rec->dense_allocated[i] = rec->dense_size[i] = size;
+            get_reals(r, rec->dense[i], (size_t)size);
+            rec->input_index[i] = -1;
+        } else if (index < (uint32_t)rec->layer[0].input) {
+            rec->input_index[i] = (int)index;
+        } else {
+            return fail(r, "a step of the window has a bad input");
+        }
+        get_reals(r, rec->cache + i * step, step);
+        get_reals(r, rec->errors + i * h, h);
+    }
+    rec->count = count;
+    rec->first = 0;
+    rec->untrained = untrained < count ? untrained : count;
+    rec->graded = graded;
+    return !r->error;
+}
+
 static int get_cell(reader *r, rnn_model *m, const shape *sh)
 {
     double h = sh->hidden, gh = (sh->type == RNN_CELL_LSTM   ? 4
@@ -445,7 +513,7 @@ static int get_cell(reader *r, rnn_model *m, const shape *sh)
         memcpy(layer->h_start, layer->h, bytes);
         memcpy(layer->c_start, layer->c, bytes);
     }
-    return !r->error;
+    return !r->error && get_window(r, &m->cell);
 }
 
 static int get_readout(reader *r, rnn_model *m, int width, int rows)
