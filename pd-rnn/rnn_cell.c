@@ -22,7 +22,22 @@ typedef struct rnn_cell {
     rnn_arrays x_arrays;    /* activations drawn into Pd arrays */
     rnn_cell_type x_type;   /* from -type, for a cell created here */
     int x_layers;           /* from -layers */
+    t_clock *x_poll;        /* swaps in a worker's results between events */
 } t_rnn_cell;
+
+/* While a worker trains, a clock polls for its results, so that they are
+ * swapped in even when no event comes; it re-arms itself until done. */
+static void rnn_cell_arm_poll(t_rnn_cell *x)
+{
+    if (rnn_model_threaded(x->x_base.b_shared->s_model))
+        clock_delay(x->x_poll, 2);
+}
+
+static void rnn_cell_tick(t_rnn_cell *x)
+{
+    if (rnn_model_poll(x->x_base.b_shared->s_model))
+        clock_delay(x->x_poll, 2);
+}
 
 static void rnn_cell_list(t_rnn_cell *x, t_symbol *s, int argc, t_atom *argv)
 {
@@ -49,6 +64,7 @@ static void rnn_cell_list(t_rnn_cell *x, t_symbol *s, int argc, t_atom *argv)
     }
     rnn_arrays_write_cell(&x->x_base, &x->x_arrays);
     rnn_outlet_reals(x->x_out, &x->x_input, hidden, rnn_model_hidden(model));
+    rnn_cell_arm_poll(x);
 }
 
 static void rnn_cell_gradient(void *owner, t_symbol *s, int argc,
@@ -77,6 +93,8 @@ static void rnn_cell_gradient(void *owner, t_symbol *s, int argc,
                     "reset: ignored");
     else if (status == RNN_ERR_NONFINITE)
         rnn_report_rejected(&x->x_base);
+    if (trained)
+        rnn_cell_arm_poll(x);
     else if (status)
         rnn_report(x, WHAT, "gradient", status);
 }
@@ -102,11 +120,19 @@ static void rnn_cell_anything(t_rnn_cell *x, t_symbol *s, int argc,
                               &value))
             rnn_model_seed_weights(model, (uint64_t)value);
     } else if (s == gensym("array")) {
-        rnn_arrays_method(&x->x_base, &x->x_arrays, argc, argv);
+        if (argc == 3 && argv[2].a_type == A_FLOAT
+            && argv[2].a_w.w_float >= rnn_model_layers(model))
+            pd_error(x, WHAT ": the cell has %d layer(s), numbered from 0",
+                     rnn_model_layers(model));
+        else
+            rnn_arrays_method(&x->x_base, &x->x_arrays, argc, argv);
+    } else if (s == gensym("thread")) {
+        if (rnn_method_number(x, WHAT, "thread", argc, argv, 0, 1, &value))
+            status = rnn_model_set_threaded(model, value != 0);
     } else {
         pd_error(x, WHAT ": no method '%s'; the left inlet takes a list (one "
                     "time step) and learn, reset, clear, window, every, lr, "
-                    "clip, optim, seed, array, read, write, print",
+                    "clip, optim, seed, array, thread, read, write, print",
                  s->s_name);
         return;
     }
@@ -157,7 +183,8 @@ static int rnn_cell_flag(t_rnn_cell *x, rnn_model *model, const char *flag,
     if (!ok)
         pd_error(x, WHAT ": bad flag or value '%s': ignored (flags: -type "
                     "elman|gru|lstm, -layers N, -window K, -every N, -optim "
-                    "sgd|adam|adagrad, -lr X, -clip X, -seed N, -k)", flag);
+                    "sgd|adam|adagrad, -lr X, -clip X, -seed N, -thread, "
+                    "-k)", flag);
     return ok;
 }
 
@@ -270,6 +297,8 @@ static void rnn_cell_restore(t_rnn_cell *x, t_symbol *s, int argc,
         return;
     }
     rnn_shared *shared = x->x_base.b_shared;
+    if (rnn_model_threaded(shared->s_model))
+        rnn_model_set_threaded(model, 1);
     rnn_model_free(shared->s_model);
     shared->s_model = model;
 }
@@ -290,7 +319,8 @@ static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
             continue;
         const char *word = argv[i].a_w.w_symbol->s_name;
         if (word[0] == '-') {
-            i += strcmp(word, "-k") != 0; /* -k alone takes no value */
+            /* -k and -thread alone take no value */
+            i += strcmp(word, "-k") != 0 && strcmp(word, "-thread") != 0;
             continue;
         }
         name = argv[i].a_w.w_symbol;
@@ -308,6 +338,11 @@ static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
         } else if (argv[i].a_type == A_SYMBOL
                    && !strcmp(argv[i].a_w.w_symbol->s_name, "-k")) {
             x->x_keep = 1;
+        } else if (argv[i].a_type == A_SYMBOL
+                   && !strcmp(argv[i].a_w.w_symbol->s_name, "-thread")) {
+            if (rnn_model_set_threaded(model, 1))
+                pd_error(x, WHAT ": no worker thread could be started; "
+                            "training stays on Pd's thread");
         } else if (argv[i].a_type == A_SYMBOL
                    && argv[i].a_w.w_symbol->s_name[0] == '-') {
             if (i + 1 < argc)
@@ -332,7 +367,8 @@ static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
         rnn_model_set_cell(model, x->x_type, (int)hidden, x->x_layers);
     if (status == RNN_ERR_STATE)
         pd_error(x, WHAT ": model '%s' already has a cell (%s, %d layer(s) "
-                    "of %d units); this object shares it",
+                    "of %d units); this object shares it (its other flags "
+                    "set the shared model)",
                  x->x_base.b_shared->s_name->s_name,
                  rnn_cell_type_name(rnn_model_cell_type(model)),
                  rnn_model_layers(model), rnn_model_hidden(model));
@@ -346,6 +382,7 @@ static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
         asym->s_thing = 0; /* at most the newest object holds it */
         pd_bind(&x->x_base.b_obj.ob_pd, asym);
     }
+    x->x_poll = clock_new(x, (t_method)rnn_cell_tick);
     rnn_inlet_init(&x->x_grad_inlet, &x->x_base.b_obj, rnn_cell_gradient);
     x->x_out = outlet_new(&x->x_base.b_obj, &s_list);
     return x;
@@ -353,6 +390,8 @@ static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
 
 static void rnn_cell_free(t_rnn_cell *x)
 {
+    if (x->x_poll)
+        clock_free(x->x_poll);
     if (x->x_keep)
         rnn_cell_unbind_keep(x);
     rnn_buffers_free(&x->x_input);

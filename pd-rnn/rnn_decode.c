@@ -20,6 +20,7 @@ typedef struct rnn_decode {
     rnn_buffers x_hidden;     /* h(t) coming in, probabilities going out */
     rnn_buffers x_gradient;   /* dLoss/dh going out */
     rnn_arrays x_arrays;      /* "probs" drawn into Pd arrays */
+    long x_skipped;           /* windows skipped, as last reported */
 } t_rnn_decode;
 
 static void rnn_decode_list(t_rnn_decode *x, t_symbol *s, int argc,
@@ -108,6 +109,14 @@ static void rnn_decode_target(void *owner, t_symbol *s, int argc,
     outlet_anything(x->x_info, gensym("accuracy"), 1, &atom);
     SETFLOAT(&atom, (t_float)score.size);
     outlet_anything(x->x_info, gensym("size"), 1, &atom);
+
+    /* a worker thread that fell behind skipped windows: say how many */
+    long skipped = rnn_model_skipped(model);
+    if (skipped != x->x_skipped) {
+        x->x_skipped = skipped;
+        SETFLOAT(&atom, (t_float)skipped);
+        outlet_anything(x->x_info, gensym("skipped"), 1, &atom);
+    }
 }
 
 static void rnn_decode_anything(t_rnn_decode *x, t_symbol *s, int argc,

@@ -412,6 +412,8 @@ static void rnn_file_read(rnn_base *b, t_symbol *file)
     rnn_model *old = shared->s_model;
     int old_hidden = rnn_model_hidden(old);
     int hidden = rnn_model_hidden(loaded);
+    if (rnn_model_threaded(old))
+        rnn_model_set_threaded(loaded, 1);
     shared->s_model = loaded;
     rnn_model_free(old);
     if (old_hidden && hidden != old_hidden)
