@@ -180,20 +180,41 @@ static void *rnn_encode_new(t_symbol *s, int argc, t_atom *argv)
     (void)s;
     t_rnn_encode *x = (t_rnn_encode *)pd_new(rnn_encode_class);
     t_symbol *name = NULL;
+    double capacity = 0;
     for (int i = 0; i < argc; i++) {
         t_symbol *word = atom_getsymbol(argv + i);
         if (argv[i].a_type == A_SYMBOL && !strcmp(word->s_name, "-chars"))
             x->x_chars = 1;
+        else if (argv[i].a_type == A_SYMBOL
+                 && !strcmp(word->s_name, "-capacity")) {
+            capacity = i + 1 < argc ? atom_getfloat(argv + i + 1) : 0;
+            if (!(capacity >= 1 && capacity <= RNN_MAX_VOCAB)) {
+                pd_error(x, WHAT ": -capacity takes a number of tokens "
+                            "from 1 to %d", RNN_MAX_VOCAB);
+                capacity = 0;
+            }
+            i++;
+        }
         else if (argv[i].a_type == A_SYMBOL && !name
                  && word->s_name[0] != '-')
             name = word;
         else
             pd_error(x, WHAT ": unknown argument ignored; use "
-                        "[rnn.encode NAME -chars]");
+                        "[rnn.encode NAME -chars -capacity N]");
     }
     if (!rnn_base_init(&x->x_base, WHAT, name)) {
         pd_free(&x->x_base.b_obj.ob_pd);
         return NULL;
+    }
+    /* memory for the whole vocabulary now, so that growing it allocates
+     * nothing while the patch runs */
+    if (capacity > 0) {
+        rnn_model *model = x->x_base.b_shared->s_model;
+        rnn_status status = rnn_model_reserve(model, (int)capacity);
+        if (status)
+            rnn_report(x, WHAT, "reserving the vocabulary", status);
+        else if (rnn_vocab_capacity(rnn_model_vocab(model)) > capacity)
+            rnn_vocab_set_capacity(rnn_model_vocab(model), (int)capacity);
     }
     x->x_onehot = outlet_new(&x->x_base.b_obj, &s_list);
     x->x_index = outlet_new(&x->x_base.b_obj, &s_float);

@@ -414,6 +414,8 @@ static void rnn_file_read(rnn_base *b, t_symbol *file)
     int hidden = rnn_model_hidden(loaded);
     if (rnn_model_threaded(old))
         rnn_model_set_threaded(loaded, 1);
+    if (rnn_model_reserved(old) > rnn_vocab_size(rnn_model_vocab(loaded)))
+        rnn_model_reserve(loaded, rnn_model_reserved(old));
     shared->s_model = loaded;
     rnn_model_free(old);
     if (old_hidden && hidden != old_hidden)

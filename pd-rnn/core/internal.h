@@ -32,6 +32,7 @@ typedef struct rnn_param {
 rnn_status rnn_param_grow(rnn_param *param, size_t count, double scale,
                           rnn_rng *rng);
 void rnn_param_free(rnn_param *param);
+rnn_status rnn_param_reserve(rnn_param *param, size_t count);
 /* 1 when growing to count values needs no new memory */
 int rnn_param_fits(const rnn_param *param, size_t count);
 rnn_status rnn_param_enable_next(rnn_param *param);
@@ -163,6 +164,7 @@ rnn_status rnn_readout_init(rnn_readout *readout, int hidden, rnn_rng *rng);
 void rnn_readout_free(rnn_readout *readout);
 void rnn_readout_reinit(rnn_readout *readout, rnn_rng *rng);
 rnn_status rnn_readout_grow(rnn_readout *readout, int rows, rnn_rng *rng);
+rnn_status rnn_readout_reserve(rnn_readout *readout, int rows);
 /* logits and probabilities of the pending hidden state */
 void rnn_readout_forward(rnn_readout *readout);
 /* loss (nats) of a target; accumulates the gradients and grad_hidden */
@@ -200,6 +202,7 @@ struct rnn_model {
     int threaded;        /* the cell trains on a worker thread */
     rnn_worker *worker;  /* that thread, once there is a cell */
     long skipped;        /* windows dropped while the worker was busy */
+    int reserved;        /* tokens the weights have memory for */
 
     /* the most recent scored targets, for the running means */
     float recent_loss[RNN_SCORE_HISTORY];     /* bits */

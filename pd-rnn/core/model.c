@@ -66,6 +66,8 @@ rnn_vocab *rnn_model_vocab(rnn_model *model)
     return model->vocab;
 }
 
+static rnn_status apply_reserve(rnn_model *model);
+
 static int effective_every(const rnn_model *model)
 {
     return model->every > 0 && model->every < model->window ? model->every
@@ -91,6 +93,8 @@ rnn_status rnn_model_set_cell(rnn_model *model, rnn_cell_type type,
         return RNN_ERR_STATE;
     rnn_status status = rnn_recurrent_init(&model->cell, type, hidden, layers,
                                            model->window, &model->weight_rng);
+    if (status == RNN_OK && model->reserved)
+        status = apply_reserve(model);
     if (status == RNN_OK && model->threaded) {
         model->worker = rnn_worker_new(&model->cell);
         if (!model->worker)
@@ -304,6 +308,8 @@ static rnn_status ensure_readout(rnn_model *model, int hidden)
         rnn_readout_init(&model->readout, hidden, &model->weight_rng);
     if (status == RNN_OK)
         model->has_readout = 1;
+    if (status == RNN_OK && model->reserved)
+        status = apply_reserve(model);
     return status;
 }
 
@@ -429,6 +435,49 @@ rnn_status rnn_model_score(rnn_model *model, int target,
     if (model->learn && ++readout->since_update >= effective_every(model))
         return update_readout(model);
     return RNN_OK;
+}
+
+/* ------------------------------------------------------------ memory */
+
+static rnn_status apply_reserve(rnn_model *model)
+{
+    size_t tokens = (size_t)model->reserved;
+    rnn_status status = RNN_OK;
+    if (tokens == 0)
+        return RNN_OK;
+    if (model->has_cell) {
+        rnn_model_wait(model);
+        size_t gh = (size_t)model->cell.gates * model->cell.hidden;
+        status = rnn_param_reserve(&model->cell.layer[0].w_in, tokens * gh);
+    }
+    if (status == RNN_OK && model->has_readout) {
+        rnn_readout *readout = &model->readout;
+        status = rnn_param_reserve(&readout->weight,
+                                   tokens * (size_t)readout->hidden);
+        if (status == RNN_OK)
+            status = rnn_param_reserve(&readout->bias, tokens);
+        if (status == RNN_OK)
+            status = rnn_readout_reserve(readout, (int)tokens);
+    }
+    return status;
+}
+
+int rnn_model_reserved(const rnn_model *model)
+{
+    return model->reserved;
+}
+
+rnn_status rnn_model_reserve(rnn_model *model, int tokens)
+{
+    if (tokens < 1 || tokens > RNN_MAX_VOCAB)
+        return RNN_ERR_ARG;
+    if (tokens > rnn_vocab_capacity(model->vocab)) {
+        rnn_status status = rnn_vocab_set_capacity(model->vocab, tokens);
+        if (status)
+            return status;
+    }
+    model->reserved = tokens;
+    return apply_reserve(model);
 }
 
 /* ------------------------------------------------------------ threads */

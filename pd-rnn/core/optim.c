@@ -34,6 +34,31 @@ static int buffers_of(rnn_param *param, rnn_real ***buffers)
     return param->next ? 5 : 4;
 }
 
+/* Memory for count values, without changing the tensor: later growth up
+ * to there allocates nothing. */
+rnn_status rnn_param_reserve(rnn_param *param, size_t count)
+{
+    if (count <= param->allocated)
+        return RNN_OK;
+    rnn_real **buffers[5];
+    int n = buffers_of(param, buffers);
+    rnn_real *fresh[5];
+    for (int b = 0; b < n; b++) {
+        fresh[b] = grown_copy(*buffers[b], param->count, count);
+        if (!fresh[b]) {
+            while (b-- > 0)
+                free(fresh[b]);
+            return RNN_ERR_NOMEM;
+        }
+    }
+    for (int b = 0; b < n; b++) {
+        free(*buffers[b]);
+        *buffers[b] = fresh[b];
+    }
+    param->allocated = count;
+    return RNN_OK;
+}
+
 int rnn_param_fits(const rnn_param *param, size_t count)
 {
     return count <= param->allocated;

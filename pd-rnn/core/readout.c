@@ -49,36 +49,46 @@ void rnn_readout_reinit(rnn_readout *readout, rnn_rng *rng)
 
 /* New rows start with small random weights and a zero bias, so a new
  * token starts near the mean of the logits: never an infinite loss. */
+/* Room for the per-row buffers of `rows` outputs. */
+rnn_status rnn_readout_reserve(rnn_readout *readout, int rows)
+{
+    if (rows <= readout->allocated_rows)
+        return RNN_OK;
+    int allocated = readout->allocated_rows ? readout->allocated_rows : 16;
+    while (allocated < rows)
+        allocated *= 2;
+    size_t bytes = (size_t)allocated * sizeof(rnn_real);
+    rnn_real *logits = malloc(bytes);
+    rnn_real *probs = malloc(bytes);
+    rnn_real *scratch = malloc(bytes);
+    if (!logits || !probs || !scratch) {
+        free(logits);
+        free(probs);
+        free(scratch);
+        return RNN_ERR_NOMEM;
+    }
+    if (readout->rows) {
+        memcpy(logits, readout->logits, readout->rows * sizeof *logits);
+        memcpy(probs, readout->probs, readout->rows * sizeof *probs);
+    }
+    free(readout->logits);
+    free(readout->probs);
+    free(readout->scratch);
+    readout->logits = logits;
+    readout->probs = probs;
+    readout->scratch = scratch;
+    readout->allocated_rows = allocated;
+    return RNN_OK;
+}
+
+/* New rows start with small random weights and a zero bias, so a new
+ * token starts near the mean of the logits: never an infinite loss. */
 rnn_status rnn_readout_grow(rnn_readout *readout, int rows, rnn_rng *rng)
 {
     if (rows <= readout->rows)
         return RNN_OK;
-    if (rows > readout->allocated_rows) {
-        int allocated = readout->allocated_rows ? readout->allocated_rows : 16;
-        while (allocated < rows)
-            allocated *= 2;
-        size_t bytes = (size_t)allocated * sizeof(rnn_real);
-        rnn_real *logits = malloc(bytes);
-        rnn_real *probs = malloc(bytes);
-        rnn_real *scratch = malloc(bytes);
-        if (!logits || !probs || !scratch) {
-            free(logits);
-            free(probs);
-            free(scratch);
-            return RNN_ERR_NOMEM;
-        }
-        if (readout->rows) {
-            memcpy(logits, readout->logits, readout->rows * sizeof *logits);
-            memcpy(probs, readout->probs, readout->rows * sizeof *probs);
-        }
-        free(readout->logits);
-        free(readout->probs);
-        free(readout->scratch);
-        readout->logits = logits;
-        readout->probs = probs;
-        readout->scratch = scratch;
-        readout->allocated_rows = allocated;
-    }
+    if (rnn_readout_reserve(readout, rows))
+        return RNN_ERR_NOMEM;
     size_t h = (size_t)readout->hidden;
     if (rnn_param_grow(&readout->weight, (size_t)rows * h,
                        init_scale(readout->hidden), rng)

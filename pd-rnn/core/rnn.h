@@ -114,6 +114,8 @@ rnn_vocab *rnn_vocab_new(int capacity);
 void rnn_vocab_free(rnn_vocab *vocab);
 int rnn_vocab_size(const rnn_vocab *vocab);
 int rnn_vocab_capacity(const rnn_vocab *vocab);
+/* At least the current size; RNN_ERR_ARG otherwise. */
+rnn_status rnn_vocab_set_capacity(rnn_vocab *vocab, int capacity);
 /* Index of a token, or -1 when the vocabulary does not have it. */
 int rnn_vocab_find(const rnn_vocab *vocab, const rnn_token *token);
 /* Index of a token, adding it when new.  RNN_ERR_FULL at capacity,
@@ -258,6 +260,13 @@ double rnn_model_temperature(const rnn_model *model);
 void rnn_model_seed_weights(rnn_model *model, uint64_t seed);
 /* The seed of sampling. */
 void rnn_model_seed_sampling(rnn_model *model, uint64_t seed);
+
+/* Memory for a vocabulary of `tokens` in the input weights and the
+ * readout, now and for a cell or readout made later, so that growing the
+ * vocabulary up to there allocates nothing on the event path.  The
+ * vocabulary's capacity becomes at least that. */
+rnn_status rnn_model_reserve(rnn_model *model, int tokens);
+int rnn_model_reserved(const rnn_model *model);
 
 /* Training on a worker thread: the forward steps stay on the calling
  * thread, the backward pass over each window and the weight update run on

@@ -79,6 +79,14 @@ int rnn_vocab_size(const rnn_vocab *vocab)
     return vocab->size;
 }
 
+rnn_status rnn_vocab_set_capacity(rnn_vocab *vocab, int capacity)
+{
+    if (capacity < vocab->size || capacity < 1 || capacity > RNN_MAX_VOCAB)
+        return RNN_ERR_ARG;
+    vocab->capacity = capacity;
+    return RNN_OK;
+}
+
 int rnn_vocab_capacity(const rnn_vocab *vocab)
 {
     return vocab->capacity;
