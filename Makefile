@@ -10,7 +10,10 @@
 lib.name = rnn
 make-lib-executable = yes
 
-core.sources = $(wildcard pd-rnn/core/*.c)
+# the core; the corpus readers (libsndfile) and the offline trainer serve
+# only the command line
+offline.sources = pd-rnn/core/corpus.c pd-rnn/core/trainer.c
+core.sources = $(filter-out $(offline.sources),$(wildcard pd-rnn/core/*.c))
 lib.setup.sources = pd-rnn/rnn.c
 class.sources = pd-rnn/rnn_encode.c pd-rnn/rnn_cell.c pd-rnn/rnn_decode.c
 common.sources = pd-rnn/rnn_shared.c $(core.sources)
@@ -30,6 +33,23 @@ PDLIBBUILDER_DIR ?= /usr/share/pd-lib-builder
 include $(PDLIBBUILDER_DIR)/Makefile.pdlibbuilder
 
 c.flags := $(filter-out -ffast-math,$(c.flags))
+
+# ------------------------------------------------------------ bin/pd-rnn
+
+CLI_CFLAGS = -std=gnu11 -O3 -Wall -Wextra -fopenmp-simd -fno-trapping-math \
+	$(CPPFLAGS) $(filter-out -ffast-math,$(CFLAGS))
+
+bin/pd-rnn: pd-rnn/cli/pd-rnn.c $(core.sources) $(offline.sources) \
+		pd-rnn/core/rnn.h pd-rnn/core/internal.h
+	@mkdir -p bin
+	$(CC) $(CLI_CFLAGS) -o $@ pd-rnn/cli/pd-rnn.c $(core.sources) \
+		$(offline.sources) $(LDFLAGS) -lsndfile -lm -lpthread
+
+all: bin/pd-rnn
+
+clean: clean-bin
+clean-bin:
+	rm -rf bin
 
 # ------------------------------------------------------------ tests
 
@@ -88,4 +108,4 @@ clean: clean-tests
 clean-tests:
 	rm -rf $(build)
 
-.PHONY: check demo bench clean-tests
+.PHONY: check demo bench clean-tests clean-bin

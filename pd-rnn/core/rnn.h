@@ -294,6 +294,56 @@ void rnn_model_clear(rnn_model *model);
 /* A one-paragraph summary for a Pd window or a terminal. */
 void rnn_model_describe(const rnn_model *model, char *text, size_t size);
 
+/* ------------------------------------------------------------ offline */
+
+/* Several streams through one model at once, for training on a corpus:
+ * each stream has a state of its own and shares the model's weights; a
+ * window's gradients are summed over the streams and one optimizer step
+ * follows.  `threads` split the streams; a run repeats exactly for a
+ * given seed and thread count.  The vocabulary must hold the corpus's
+ * tokens before. */
+typedef struct rnn_trainer rnn_trainer;
+rnn_trainer *rnn_trainer_new(rnn_model *model, int streams, int threads,
+                             rnn_status *status);
+void rnn_trainer_free(rnn_trainer *trainer);
+/* One window of the model's length for every stream: tokens and starts
+ * hold streams x window entries, stream by stream; a token of -1 is
+ * skipped, starts[i] says a sequence begins at token i (the stream's
+ * state is reset first).  *bits sums the loss of the *scored targets. */
+rnn_status rnn_trainer_window(rnn_trainer *trainer, const int *tokens,
+                              const unsigned char *starts, double *bits,
+                              long *scored);
+
+/* A corpus read into vocabulary indices, with the starts of its
+ * sequences. */
+typedef struct rnn_corpus {
+    int *tokens;
+    unsigned char *starts;
+    long length;
+    long unknown; /* tokens left out: new to a vocabulary not to grow */
+} rnn_corpus;
+
+typedef enum rnn_token_kind {
+    RNN_TOKENS_CHARS = 0, /* UTF-8 text, one token per character */
+    RNN_TOKENS_WORDS = 1, /* whitespace-separated, one sequence a line */
+    RNN_TOKENS_AUDIO = 2  /* sound, mu-law classes of mono samples */
+} rnn_token_kind;
+
+/* Append a file to a corpus.  With grow, new tokens join the vocabulary;
+ * without, they are left out and counted.  Words that read whole as
+ * numbers are float tokens, as Pd would send them.  Audio is read with
+ * libsndfile in any format it knows, mixed to mono and quantised into
+ * `classes` mu-law classes (float tokens 0 .. classes-1); *rate gets its
+ * sample rate.  why gets the reason of a failure. */
+rnn_status rnn_corpus_read(rnn_corpus *corpus, rnn_vocab *vocab,
+                           const char *path, rnn_token_kind kind, int grow,
+                           int classes, int *rate, char *why,
+                           size_t why_size);
+void rnn_corpus_free(rnn_corpus *corpus);
+/* mu-law: a sample in [-1, 1] to a class, and a class back to a sample */
+int rnn_mulaw_encode(double sample, int classes);
+double rnn_mulaw_decode(int value, int classes);
+
 /* ------------------------------------------------------------ files */
 
 /* The whole model (vocabulary with each token's type, weights, optimizer

@@ -1,0 +1,677 @@
+/* bin/pd-rnn: train a pd-rnn model offline on text, token or sound
+ * corpora, evaluate it, and sample from it.  It writes the model file the
+ * Pd objects read: train at home, load in a performance, keep learning.
+ *
+ *   pd-rnn train CORPUS... -o MODEL [options]
+ *   pd-rnn eval MODEL CORPUS...
+ *   pd-rnn sample MODEL [--prime TEXT] [-n N] [-o FILE] [options]
+ *
+ * Errors are one line on stderr and a non-zero exit. */
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sndfile.h>
+
+#include "../core/rnn.h"
+
+#define MAX_FILES 256
+
+typedef struct options {
+    const char *command;
+    const char *files[MAX_FILES];
+    int file_count;
+    const char *output;
+    const char *val;
+    const char *resume;
+    const char *prime;
+    rnn_cell_type type;
+    int hidden, layers, window, batch, threads, classes, rate, top_k;
+    long epochs, events, count;
+    double lr, clip, temperature;
+    int optim;          /* -1: the model's own */
+    long long seed;
+    int tokens;         /* rnn_token_kind, or -1: from the model */
+} options;
+
+static int fail(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    fputs("pd-rnn: ", stderr);
+    vfprintf(stderr, format, args);
+    fputc('\n', stderr);
+    va_end(args);
+    return 1;
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static const char usage[] =
+    "usage:\n"
+    "  pd-rnn train CORPUS... -o MODEL [--type elman|gru|lstm] [--hidden N]\n"
+    "         [--layers N] [--window K] [--batch B] [--optim sgd|adam|"
+    "adagrad]\n"
+    "         [--lr X] [--clip X] [--epochs N | --events N] [--val FILE]\n"
+    "         [--seed N] [--threads N] [--tokens chars|words|audio]\n"
+    "         [--classes N] [--resume MODEL]\n"
+    "  pd-rnn eval MODEL CORPUS... [--tokens ...] [--classes N]\n"
+    "  pd-rnn sample MODEL [--prime TEXT] [-n N] [--temperature X]\n"
+    "         [--top-k N] [--seed N] [-o FILE] [--rate HZ] [--tokens ...]\n"
+    "  pd-rnn --version\n";
+
+/* ------------------------------------------------------------ options */
+
+static int number(const char *text, double low, double high, double *value)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (!*text || *end || !(v >= low && v <= high))
+        return 0;
+    *value = v;
+    return 1;
+}
+
+/* Options and files in any order; each option that takes a value takes
+ * the next word. */
+static int parse(int argc, char **argv, options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->type = RNN_CELL_GRU;
+    o->hidden = 128;
+    o->layers = 1;
+    o->window = 32;
+    o->batch = 16;
+    o->threads = 1;
+    o->classes = 256;
+    o->rate = 16000;
+    o->epochs = 1;
+    o->count = 200;
+    o->lr = -1;
+    o->clip = -1;
+    o->optim = -1;
+    o->seed = 1;
+    o->tokens = -1;
+    o->command = argv[1];
+    for (int i = 2; i < argc; i++) {
+        const char *arg = argv[i];
+        if (arg[0] != '-' || !arg[1]) {
+            if (o->file_count == MAX_FILES)
+                return fail("at most %d files", MAX_FILES);
+            o->files[o->file_count++] = arg;
+            continue;
+        }
+        if (i + 1 >= argc)
+            return fail("option %s needs a value", arg);
+        const char *value = argv[++i];
+        double v;
+        int ok = 1;
+        if (!strcmp(arg, "-o"))
+            o->output = value;
+        else if (!strcmp(arg, "--val"))
+            o->val = value;
+        else if (!strcmp(arg, "--resume"))
+            o->resume = value;
+        else if (!strcmp(arg, "--prime"))
+            o->prime = value;
+        else if (!strcmp(arg, "--type"))
+            ok = !strcmp(value, "elman")  ? (o->type = RNN_CELL_ELMAN, 1)
+                 : !strcmp(value, "gru")  ? (o->type = RNN_CELL_GRU, 1)
+                 : !strcmp(value, "lstm") ? (o->type = RNN_CELL_LSTM, 1)
+                                          : 0;
+        else if (!strcmp(arg, "--optim"))
+            ok = !strcmp(value, "sgd")       ? (o->optim = RNN_OPTIM_SGD, 1)
+                 : !strcmp(value, "adam")    ? (o->optim = RNN_OPTIM_ADAM, 1)
+                 : !strcmp(value, "adagrad") ? (o->optim = RNN_OPTIM_ADAGRAD,
+                                                1)
+                                             : 0;
+        else if (!strcmp(arg, "--tokens"))
+            ok = !strcmp(value, "chars")   ? (o->tokens = RNN_TOKENS_CHARS, 1)
+                 : !strcmp(value, "words") ? (o->tokens = RNN_TOKENS_WORDS, 1)
+                 : !strcmp(value, "audio") ? (o->tokens = RNN_TOKENS_AUDIO, 1)
+                                           : 0;
+        else if (!strcmp(arg, "--hidden"))
+            ok = number(value, 1, RNN_MAX_HIDDEN, &v) && (o->hidden = (int)v);
+        else if (!strcmp(arg, "--layers"))
+            ok = number(value, 1, RNN_MAX_LAYERS, &v) && (o->layers = (int)v);
+        else if (!strcmp(arg, "--window"))
+            ok = number(value, 1, RNN_MAX_WINDOW, &v) && (o->window = (int)v);
+        else if (!strcmp(arg, "--batch"))
+            ok = number(value, 1, 4096, &v) && (o->batch = (int)v);
+        else if (!strcmp(arg, "--threads"))
+            ok = number(value, 1, 64, &v) && (o->threads = (int)v);
+        else if (!strcmp(arg, "--classes"))
+            ok = number(value, 2, 65536, &v) && (o->classes = (int)v);
+        else if (!strcmp(arg, "--rate"))
+            ok = number(value, 1, 1e6, &v) && (o->rate = (int)v);
+        else if (!strcmp(arg, "--top-k"))
+            ok = number(value, 0, RNN_MAX_VOCAB, &v) && ((o->top_k = (int)v),
+                                                          1);
+        else if (!strcmp(arg, "--epochs"))
+            ok = number(value, 1, 1e6, &v) && (o->epochs = (long)v);
+        else if (!strcmp(arg, "--events"))
+            ok = number(value, 1, 1e15, &v) && (o->events = (long)v);
+        else if (!strcmp(arg, "-n"))
+            ok = number(value, 0, 1e9, &v) && ((o->count = (long)v), 1);
+        else if (!strcmp(arg, "--lr"))
+            ok = number(value, 0, 10, &o->lr);
+        else if (!strcmp(arg, "--clip"))
+            ok = number(value, 0, 1e6, &o->clip);
+        else if (!strcmp(arg, "--temperature"))
+            ok = number(value, 0, 1000, &o->temperature);
+        else if (!strcmp(arg, "--seed"))
+            ok = number(value, 0, 4294967295.0, &v) && ((o->seed = (long long)v),
+                                                        1);
+        else
+            return fail("unknown option %s (see pd-rnn --help)", arg);
+        if (!ok)
+            return fail("bad value '%s' for %s", value, arg);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ tokens */
+
+/* What a model's tokens are, when not said: single characters, numbers
+ * that are mu-law classes (only for sound output), or words. */
+static rnn_token_kind kind_of(rnn_model *model, const options *o,
+                              int sound_out)
+{
+    if (o->tokens >= 0)
+        return (rnn_token_kind)o->tokens;
+    rnn_vocab *vocab = rnn_model_vocab(model);
+    int chars = 1, classes = 1;
+    for (int i = 0; i < rnn_vocab_size(vocab); i++) {
+        const rnn_token *t = rnn_vocab_token(vocab, i);
+        if (t->type != RNN_TOKEN_SYMBOL
+            || rnn_utf8_char_length(t->text, strlen(t->text))
+                   != strlen(t->text))
+            chars = 0;
+        if (t->type != RNN_TOKEN_FLOAT || t->value != floorf(t->value)
+            || t->value < 0 || t->value >= o->classes)
+            classes = 0;
+    }
+    if (classes && sound_out)
+        return RNN_TOKENS_AUDIO;
+    return chars ? RNN_TOKENS_CHARS : RNN_TOKENS_WORDS;
+}
+
+static int read_corpus(rnn_corpus *corpus, rnn_model *model,
+                       const char *path, rnn_token_kind kind, int grow,
+                       const options *o, int *rate)
+{
+    char why[512];
+    if (rnn_corpus_read(corpus, rnn_model_vocab(model), path, kind, grow,
+                        o->classes, rate, why, sizeof why))
+        return fail("%s", why);
+    return 0;
+}
+
+/* ------------------------------------------------------------ eval */
+
+/* Bits per event of a corpus, one stream, learning off; each sequence
+ * starts from a reset state. */
+static double evaluate(rnn_model *model, const rnn_corpus *corpus,
+                       long *scored)
+{
+    int was_learning = rnn_model_learning(model);
+    rnn_model_set_learn(model, 0);
+    rnn_model_reset(model);
+    int hidden = rnn_model_hidden(model);
+    double bits = 0;
+    *scored = 0;
+    for (long i = 0; i < corpus->length; i++) {
+        if (corpus->starts[i] && i > 0)
+            rnn_model_reset(model);
+        const rnn_real *grad, *h;
+        int was_scored;
+        rnn_score score;
+        rnn_model_score(model, corpus->tokens[i], &grad, &was_scored,
+                        &score);
+        if (was_scored) {
+            bits += score.loss;
+            ++*scored;
+        }
+        if (rnn_model_step_index(model, corpus->tokens[i], &h) == RNN_OK)
+            rnn_model_predict(model, h, hidden);
+    }
+    rnn_model_reset(model);
+    rnn_model_set_learn(model, was_learning);
+    return *scored ? bits / *scored : 0;
+}
+
+static int command_eval(const options *o)
+{
+    if (o->file_count < 2)
+        return fail("eval needs MODEL and CORPUS (see pd-rnn --help)");
+    char why[512];
+    rnn_model *model = rnn_model_load(o->files[0], why, sizeof why);
+    if (!model)
+        return fail("%s: %s", o->files[0], why);
+    rnn_corpus corpus = {0};
+    rnn_token_kind kind = kind_of(model, o, 0);
+    int rate;
+    for (int f = 1; f < o->file_count; f++)
+        if (read_corpus(&corpus, model, o->files[f], kind, 0, o, &rate)) {
+            rnn_corpus_free(&corpus);
+            rnn_model_free(model);
+            return 1;
+        }
+    if (corpus.unknown)
+        fprintf(stderr, "pd-rnn: skipped %ld tokens the model never saw\n",
+                corpus.unknown);
+    long scored;
+    double bits = evaluate(model, &corpus, &scored);
+    rnn_corpus_free(&corpus);
+    rnn_model_free(model);
+    if (scored == 0)
+        return fail("nothing to score: the corpus has no known tokens");
+    printf("events: %ld\nbits_per_event: %.4f\n", scored, bits);
+    return 0;
+}
+
+/* ------------------------------------------------------------ train */
+
+static rnn_model *model_for_training(const options *o)
+{
+    char why[512];
+    rnn_model *model;
+    if (o->resume) {
+        model = rnn_model_load(o->resume, why, sizeof why);
+        if (!model) {
+            fail("%s: %s", o->resume, why);
+            return NULL;
+        }
+        if (rnn_model_hidden(model) == 0) {
+            rnn_model_free(model);
+            fail("%s: the model has no cell to train", o->resume);
+            return NULL;
+        }
+    } else {
+        model = rnn_model_new((uint64_t)o->seed);
+        if (!model) {
+            fail("out of memory");
+            return NULL;
+        }
+        rnn_model_set_window(model, o->window);
+        rnn_model_set_every(model, 0);
+        if (rnn_model_set_cell(model, o->type, o->hidden, o->layers)) {
+            rnn_model_free(model);
+            fail("cannot make a cell of that size");
+            return NULL;
+        }
+    }
+    if (o->optim >= 0)
+        rnn_model_set_optim(model, (rnn_optim_kind)o->optim);
+    if (o->lr >= 0)
+        rnn_model_set_lr(model, o->lr);
+    if (o->clip >= 0)
+        rnn_model_set_clip(model, o->clip);
+    rnn_model_set_learn(model, 1);
+    rnn_model_seed_sampling(model, (uint64_t)o->seed);
+    return model;
+}
+
+/* Progress: on a terminal a line rewritten about once a second; else one
+ * line an epoch. */
+static void progress(int tty, long done, long total, double start,
+                     double train_bits, int final, long epoch)
+{
+    double elapsed = now() - start;
+    double rate = elapsed > 0 ? done / elapsed : 0;
+    double left = rate > 0 ? (total - done) / rate : 0;
+    if (tty)
+        fprintf(stderr, "\rpd-rnn: %ld/%ld events, %.0f events/s, train "
+                        "%.3f bits, %.0f s left   %s",
+                done, total, rate, train_bits, left, final ? "\n" : "");
+    else if (final)
+        fprintf(stderr, "pd-rnn: epoch %ld: %ld events, %.0f events/s, "
+                        "train %.3f bits\n",
+                epoch, done, rate, train_bits);
+}
+
+/* Fill one window for every stream from its part of the corpus. */
+static void fill_window(const rnn_corpus *corpus, long *position,
+                        const long *end, int streams, int window,
+                        int *tokens, unsigned char *starts,
+                        const long *begin)
+{
+    for (int s = 0; s < streams; s++)
+        for (int t = 0; t < window; t++) {
+            long at = position[s]++;
+            long i = (long)s * window + t;
+            if (at < end[s]) {
+                tokens[i] = corpus->tokens[at];
+                starts[i] = corpus->starts[at] || at == begin[s];
+            } else {
+                tokens[i] = -1;
+                starts[i] = 0;
+            }
+        }
+}
+
+static int train_epochs(rnn_model *model, const rnn_corpus *corpus,
+                        const rnn_corpus *val, const options *o, int streams)
+{
+    int window = rnn_model_window(model);
+    rnn_status status;
+    rnn_trainer *trainer =
+        rnn_trainer_new(model, streams, o->threads, &status);
+    if (!trainer)
+        return fail("cannot start training: %s", rnn_strerror(status));
+    int *tokens = malloc((size_t)streams * window * sizeof(int));
+    unsigned char *starts = malloc((size_t)streams * window);
+    long *begin = malloc((size_t)streams * sizeof(long));
+    long *end = malloc((size_t)streams * sizeof(long));
+    long *position = malloc((size_t)streams * sizeof(long));
+    if (!tokens || !starts || !begin || !end || !position) {
+        rnn_trainer_free(trainer);
+        free(tokens), free(starts), free(begin), free(end), free(position);
+        return fail("out of memory");
+    }
+
+    /* each stream its own stretch of the corpus */
+    for (int s = 0; s < streams; s++) {
+        begin[s] = corpus->length * s / streams;
+        end[s] = corpus->length * (s + 1) / streams;
+    }
+    long total = o->events ? o->events : o->epochs * corpus->length;
+    long done = 0;
+    int tty = isatty(2);
+    double start = now(), shown = start, bits = 0;
+    long scored = 0;
+    for (long epoch = 1; done < total; epoch++) {
+        memcpy(position, begin, (size_t)streams * sizeof(long));
+        double epoch_bits = 0;
+        long epoch_scored = 0;
+        while (done < total && position[0] < end[0]) {
+            fill_window(corpus, position, end, streams, window, tokens,
+                        starts, begin);
+            double window_bits;
+            long window_scored;
+            rnn_trainer_window(trainer, tokens, starts, &window_bits,
+                               &window_scored);
+            epoch_bits += window_bits;
+            epoch_scored += window_scored;
+            bits = bits * 0.98 + window_bits;
+            scored = (long)(scored * 0.98) + window_scored;
+            for (long i = 0; i < (long)streams * window; i++)
+                done += tokens[i] >= 0;
+            if (tty && now() - shown > 1) {
+                shown = now();
+                progress(tty, done, total, start, scored ? bits / scored : 0,
+                         0, epoch);
+            }
+        }
+        progress(tty, done, total, start,
+                 epoch_scored ? epoch_bits / epoch_scored : 0, 1, epoch);
+        if (val) {
+            long val_scored;
+            double val_bits = evaluate(model, val, &val_scored);
+            fprintf(stderr, "pd-rnn: epoch %ld: validation %.4f bits over "
+                            "%ld events\n",
+                    epoch, val_bits, val_scored);
+        }
+    }
+    rnn_trainer_free(trainer);
+    free(tokens), free(starts), free(begin), free(end), free(position);
+    return 0;
+}
+
+static int command_train(const options *o)
+{
+    if (o->file_count < 1)
+        return fail("train needs at least one CORPUS file");
+    if (!o->output)
+        return fail("train needs -o MODEL, the file to write");
+    rnn_model *model = model_for_training(o);
+    if (!model)
+        return 1;
+    rnn_token_kind kind = o->tokens >= 0 ? (rnn_token_kind)o->tokens
+                          : o->resume    ? kind_of(model, o, 0)
+                                         : RNN_TOKENS_CHARS;
+    rnn_corpus corpus = {0}, val = {0};
+    int rate = 0, failed = 0;
+    for (int f = 0; f < o->file_count && !failed; f++)
+        failed = read_corpus(&corpus, model, o->files[f], kind, 1, o, &rate);
+    if (!failed && o->val) {
+        failed = read_corpus(&val, model, o->val, kind, 0, o, &rate);
+        if (!failed && val.unknown)
+            fprintf(stderr, "pd-rnn: the validation file has %ld tokens "
+                            "the corpus does not; they are skipped\n",
+                    val.unknown);
+    }
+
+    /* streams: as many as the corpus has windows for */
+    int window = rnn_model_window(model);
+    long windows = corpus.length / window;
+    int streams = o->batch;
+    if (!failed && windows < 1)
+        failed = fail("the corpus (%ld events) is shorter than one window "
+                      "(%d)",
+                      corpus.length, window);
+    if (!failed && windows < streams) {
+        streams = (int)windows;
+        fprintf(stderr, "pd-rnn: the corpus has only %ld windows: training "
+                        "%d streams instead of %d\n",
+                windows, streams, o->batch);
+    }
+    if (!failed)
+        fprintf(stderr, "pd-rnn: %ld events, vocabulary %d, %s %dx%d, "
+                        "window %d, %d streams, %d threads\n",
+                corpus.length, rnn_vocab_size(rnn_model_vocab(model)),
+                rnn_cell_type_name(rnn_model_cell_type(model)),
+                rnn_model_layers(model), rnn_model_hidden(model), window,
+                streams, o->threads);
+    if (!failed)
+        failed = train_epochs(model, &corpus, o->val ? &val : NULL, o,
+                              streams);
+    char why[512];
+    if (!failed && rnn_model_save(model, o->output, why, sizeof why))
+        failed = fail("%s: %s", o->output, why);
+    rnn_corpus_free(&corpus);
+    rnn_corpus_free(&val);
+    rnn_model_free(model);
+    return failed;
+}
+
+/* ------------------------------------------------------------ sample */
+
+static int sound_file(const char *path)
+{
+    const char *dot = path ? strrchr(path, '.') : NULL;
+    static const char *const known[] = {".wav", ".aif", ".aiff", ".flac",
+                                        ".ogg", ".au", ".caf", ".w64"};
+    for (size_t i = 0; dot && i < sizeof known / sizeof known[0]; i++)
+        if (!strcasecmp(dot, known[i]))
+            return 1;
+    return 0;
+}
+
+static int sound_format(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (!strcasecmp(dot, ".flac"))
+        return SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
+    if (!strcasecmp(dot, ".ogg"))
+        return SF_FORMAT_OGG | SF_FORMAT_VORBIS;
+    if (!strcasecmp(dot, ".aif") || !strcasecmp(dot, ".aiff"))
+        return SF_FORMAT_AIFF | SF_FORMAT_PCM_16;
+    if (!strcasecmp(dot, ".au"))
+        return SF_FORMAT_AU | SF_FORMAT_PCM_16;
+    if (!strcasecmp(dot, ".caf"))
+        return SF_FORMAT_CAF | SF_FORMAT_PCM_16;
+    if (!strcasecmp(dot, ".w64"))
+        return SF_FORMAT_W64 | SF_FORMAT_PCM_16;
+    return SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+}
+
+/* The prime, as the tokens a corpus of that kind would give. */
+static int prime(rnn_model *model, const options *o, rnn_token_kind kind)
+{
+    char path[] = "/tmp/pd-rnn-prime-XXXXXX";
+    if (!o->prime || !*o->prime)
+        return 0;
+    if (kind == RNN_TOKENS_AUDIO)
+        return fail("--prime is for text and token models");
+    int fd = mkstemp(path);
+    FILE *file = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!file)
+        return fail("cannot make a temporary file for the prime");
+    fputs(o->prime, file);
+    fclose(file);
+    rnn_corpus corpus = {0};
+    char why[512];
+    rnn_status status = rnn_corpus_read(&corpus, rnn_model_vocab(model), path,
+                                        kind, 0, o->classes, NULL, why,
+                                        sizeof why);
+    unlink(path);
+    if (corpus.unknown)
+        fprintf(stderr, "pd-rnn: the prime has %ld tokens the model never "
+                        "saw; they are skipped\n",
+                corpus.unknown);
+    int hidden = rnn_model_hidden(model);
+    for (long i = 0; status == RNN_OK && i < corpus.length; i++) {
+        const rnn_real *h;
+        if (rnn_model_step_index(model, corpus.tokens[i], &h) == RNN_OK)
+            rnn_model_predict(model, h, hidden);
+    }
+    rnn_corpus_free(&corpus);
+    return 0;
+}
+
+static void print_token(FILE *out, const rnn_token *token,
+                        rnn_token_kind kind, long i)
+{
+    if (kind == RNN_TOKENS_WORDS && i > 0)
+        fputc(' ', out);
+    if (token->type == RNN_TOKEN_FLOAT)
+        fprintf(out, "%g", token->value);
+    else
+        fputs(token->text, out);
+}
+
+static int write_sound(const options *o, const float *samples, long count)
+{
+    SF_INFO info;
+    memset(&info, 0, sizeof info);
+    info.samplerate = o->rate;
+    info.channels = 1;
+    info.format = sound_format(o->output);
+    SNDFILE *file = sf_open(o->output, SFM_WRITE, &info);
+    if (!file)
+        return fail("%s: %s", o->output, sf_strerror(NULL));
+    sf_count_t written = sf_writef_float(file, samples, count);
+    int closed = sf_close(file);
+    if (written != count || closed)
+        return fail("%s: write failed", o->output);
+    return 0;
+}
+
+static int command_sample(const options *o)
+{
+    if (o->file_count != 1)
+        return fail("sample needs one MODEL (see pd-rnn --help)");
+    char why[512];
+    rnn_model *model = rnn_model_load(o->files[0], why, sizeof why);
+    if (!model)
+        return fail("%s: %s", o->files[0], why);
+    int hidden = rnn_model_hidden(model);
+    rnn_vocab *vocab = rnn_model_vocab(model);
+    if (hidden == 0 || rnn_vocab_size(vocab) == 0) {
+        rnn_model_free(model);
+        return fail("%s: the model has no cell or no vocabulary", o->files[0]);
+    }
+    int sound = sound_file(o->output);
+    rnn_token_kind kind = kind_of(model, o, sound);
+    if (sound && kind != RNN_TOKENS_AUDIO) {
+        rnn_model_free(model);
+        return fail("%s: a sound file needs a model of mu-law classes "
+                    "(trained with --tokens audio)",
+                    o->output);
+    }
+    rnn_model_set_learn(model, 0);
+    rnn_model_set_temperature(model, o->temperature);
+    rnn_model_set_top_k(model, o->top_k);
+    rnn_model_seed_sampling(model, (uint64_t)o->seed);
+    if (prime(model, o, kind)) {
+        rnn_model_free(model);
+        return 1;
+    }
+
+    /* with no prime, the first token starts the generation */
+    int have = rnn_model_probabilities(model, &(int){0}) != NULL;
+    if (!have) {
+        const rnn_real *h;
+        rnn_model_step_index(model, 0, &h);
+        rnn_model_predict(model, h, hidden);
+    }
+    FILE *out = stdout;
+    if (o->output && !sound && !(out = fopen(o->output, "w"))) {
+        rnn_model_free(model);
+        return fail("%s: cannot write", o->output);
+    }
+    float *samples = sound ? malloc((size_t)(o->count + 1) * sizeof(float))
+                           : NULL;
+    if (sound && !samples) {
+        rnn_model_free(model);
+        return fail("out of memory");
+    }
+    for (long i = 0; i < o->count; i++) {
+        int index = rnn_model_choose(model);
+        const rnn_token *token = rnn_vocab_token(vocab, index);
+        if (!token)
+            break;
+        if (sound)
+            samples[i] = (float)rnn_mulaw_decode((int)token->value,
+                                                 o->classes);
+        else
+            print_token(out, token, kind, i);
+        const rnn_real *h;
+        rnn_model_step_index(model, index, &h);
+        rnn_model_predict(model, h, hidden);
+    }
+    int failed = 0;
+    if (sound)
+        failed = write_sound(o, samples, o->count);
+    else if (kind == RNN_TOKENS_WORDS)
+        fputc('\n', out);
+    if (out != stdout && fclose(out))
+        failed = fail("%s: write failed", o->output);
+    free(samples);
+    rnn_model_free(model);
+    return failed;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("pd-rnn %s\n", RNN_VERSION);
+        return 0;
+    }
+    options o;
+    if (parse(argc, argv, &o))
+        return 2;
+    if (!strcmp(o.command, "train"))
+        return command_train(&o);
+    if (!strcmp(o.command, "eval"))
+        return command_eval(&o);
+    if (!strcmp(o.command, "sample"))
+        return command_sample(&o);
+    fprintf(stderr, "pd-rnn: unknown command '%s'\n%s", o.command, usage);
+    return 2;
+}
