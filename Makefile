@@ -85,7 +85,7 @@ $(build)/gradcheck: tests/gradcheck.c $(core.sources) pd-rnn/core/rnn.h \
 	$(CC) $(TEST_CFLAGS) -DRNN_REAL_DOUBLE -o $@ tests/gradcheck.c \
 		$(core.sources) $(TEST_LDFLAGS) -lm -lpthread
 
-unit.tests = $(build)/unit $(build)/gradcheck $(build)/modelfile \
+unit.tests = $(build)/unit $(build)/gradcheck $(build)/modelfile tests/cli.sh \
 	$(build)/fidelity
 
 check: all $(unit.tests)
@@ -109,3 +109,4 @@ clean-tests:
 	rm -rf $(build)
 
 .PHONY: check demo bench clean-tests clean-bin
+include mk/hardening.mk

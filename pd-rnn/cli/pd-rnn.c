@@ -428,12 +428,32 @@ static int train_epochs(rnn_model *model, const rnn_corpus *corpus,
     return 0;
 }
 
+/* Whether a file can be written in the output's folder, found out before
+ * the training rather than after it. */
+static int writable_folder(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char folder[4096];
+    if (!slash)
+        return access(".", W_OK) == 0;
+    size_t length = (size_t)(slash - path);
+    if (length >= sizeof folder)
+        return 0;
+    memcpy(folder, path, length);
+    folder[length ? length : 1] = 0;
+    if (!length)
+        folder[0] = '/';
+    return access(folder, W_OK) == 0;
+}
+
 static int command_train(const options *o)
 {
     if (o->file_count < 1)
         return fail("train needs at least one CORPUS file");
     if (!o->output)
         return fail("train needs -o MODEL, the file to write");
+    if (!writable_folder(o->output))
+        return fail("%s: cannot write into that folder", o->output);
     rnn_model *model = model_for_training(o);
     if (!model)
         return 1;

@@ -1,0 +1,129 @@
+#!/bin/sh
+# The command line, bin/pd-rnn, as a user runs it: training on text, token
+# lines and sound, eval and sample, bad input, and its model in real Pd.
+# One line per check, PASS or FAIL, for tests/run.sh.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cli="$top/bin/pd-rnn"
+work=$(mktemp -d "${TMPDIR:-/tmp}/pd-rnn-cli.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+failed=0
+
+check() { # description command...
+    what=$1
+    shift
+    if "$@" >"$work/out" 2>"$work/err"; then
+        echo "PASS $what"
+    else
+        echo "FAIL $what"
+        sed 's/^/  | /' "$work/err" | tail -5
+        failed=1
+    fi
+}
+
+refuses() { # description command... : must exit non-zero with one line
+    what=$1
+    shift
+    if "$@" >"$work/out" 2>"$work/err"; then
+        echo "FAIL $what: exit 0"
+        failed=1
+    elif [ "$(wc -l <"$work/err")" -eq 1 ] && grep -q '^pd-rnn: ' "$work/err"; then
+        echo "PASS $what: $(cat "$work/err")"
+    else
+        echo "FAIL $what: not one 'pd-rnn:' line"
+        sed 's/^/  | /' "$work/err" | tail -5
+        failed=1
+    fi
+}
+
+head -c 60000 "$top/data/tinyshakespeare.txt" >"$work/train.txt"
+tail -c 20000 "$top/data/tinyshakespeare.txt" >"$work/val.txt"
+
+# text: train, eval, sample, the same again with the same seed
+check "version" "$cli" --version
+check "train on text" "$cli" train "$work/train.txt" -o "$work/text.rnn" \
+    --hidden 32 --window 16 --batch 4 --val "$work/val.txt" --seed 3
+check "eval prints bits_per_event last" sh -c \
+    "'$cli' eval '$work/text.rnn' '$work/val.txt' | tail -n 1 |
+     grep -Eq '^bits_per_event: [0-9]+\.[0-9]+$'"
+"$cli" sample "$work/text.rnn" --prime "ROMEO:" -n 80 --seed 4 \
+    --temperature 0.8 >"$work/s1" 2>/dev/null
+"$cli" sample "$work/text.rnn" --prime "ROMEO:" -n 80 --seed 4 \
+    --temperature 0.8 >"$work/s2" 2>/dev/null
+check "sample: 80 characters, the same for the same seed" sh -c \
+    "cmp -s '$work/s1' '$work/s2' && [ \$(wc -m <'$work/s1') -ge 80 ]"
+"$cli" train "$work/train.txt" -o "$work/again.rnn" --hidden 32 \
+    --window 16 --batch 4 --seed 3 --val "$work/val.txt" 2>/dev/null
+check "train twice with one seed: the same model file" \
+    cmp -s "$work/text.rnn" "$work/again.rnn"
+check "resume: training goes on from a model" "$cli" train \
+    "$work/train.txt" -o "$work/resumed.rnn" --resume "$work/text.rnn" \
+    --events 5000
+
+# token lines and sound
+check "train on token lines (chorale melodies)" "$cli" train \
+    "$top/data/jsb_chorales_train_first50_top_voice.txt" --tokens words \
+    -o "$work/notes.rnn" --hidden 32 --window 16 --epochs 2
+check "sample token lines: numbers" sh -c \
+    "'$cli' sample '$work/notes.rnn' -n 20 --seed 1 |
+     grep -Eq '^[0-9]+( [0-9]+){19}\$'"
+if [ -f "$top/../shared/data/spring.wav" ]; then
+    sound="$top/../shared/data/spring.wav"
+else
+    sound="$work/tone.wav"
+    "$cli" sample "$work/notes.rnn" -n 1 >/dev/null 2>&1
+fi
+if [ -f "$sound" ]; then
+    check "train on sound" "$cli" train "$sound" --tokens audio \
+        -o "$work/sound.rnn" --hidden 32 --window 32 --events 20000
+    check "sample sound into a WAV file" sh -c \
+        "'$cli' sample '$work/sound.rnn' -n 4000 -o '$work/out.wav' &&
+         head -c 4 '$work/out.wav' | grep -q RIFF"
+fi
+
+# bad input: one line, non-zero exit, never a crash or a hang
+printf 'not a sound file\n' >"$work/broken.wav"
+: >"$work/empty.txt"
+printf 'ab' >"$work/short.txt"
+refuses "a missing corpus" "$cli" train "$work/nope.txt" -o "$work/x.rnn"
+refuses "an empty corpus" "$cli" train "$work/empty.txt" -o "$work/x.rnn"
+refuses "a corpus shorter than a window" "$cli" train "$work/short.txt" \
+    -o "$work/x.rnn" --window 16
+refuses "a broken sound file" "$cli" train "$work/broken.wav" \
+    --tokens audio -o "$work/x.rnn"
+refuses "an unknown option" "$cli" train "$work/train.txt" -o "$work/x.rnn" \
+    --bogus 1
+refuses "a bad value" "$cli" train "$work/train.txt" -o "$work/x.rnn" \
+    --hidden -4
+refuses "a model that is not one" "$cli" eval "$work/train.txt" \
+    "$work/val.txt"
+refuses "an unwritable output" "$cli" train "$work/train.txt" \
+    -o "$work/no/such/folder/x.rnn" --events 100
+
+# the model in real Pd: [rnn.cell] reads it and predicts as eval scores
+if command -v pd >/dev/null 2>&1; then
+    cat >"$work/read.pd" <<PATCH
+#N canvas 0 50 450 300 12;
+#X declare -lib rnn;
+#X obj 10 10 r cli-read;
+#X obj 10 40 rnn.cell cli 8;
+#X obj 10 70 rnn.decode cli;
+#X obj 10 100 print cli;
+#X obj 200 10 r cli-probe;
+#X obj 200 40 rnn.encode cli -chars;
+#X connect 0 0 1 0;
+#X connect 1 0 2 0;
+#X connect 4 0 5 0;
+#X connect 5 0 1 0;
+#X connect 5 1 2 1;
+#X connect 2 2 3 0;
+PATCH
+    timeout 60 pd -nogui -noaudio -batch -stderr -noprefs -path "$top" \
+        -open "$work/read.pd" \
+        -send "cli-read read $work/text.rnn" -send "cli-read learn 0" \
+        -send "cli-probe symbol ROMEO" -send "pd quit" >"$work/pd" 2>&1
+    check "Pd reads the command line's model and scores with it" sh -c \
+        "grep -q 'takes the shape' '$work/pd' && grep -q '^cli: size [0-9]' '$work/pd' &&
+         ! grep -q 'error' '$work/pd'"
+fi
+exit $failed
