@@ -125,5 +125,46 @@ PATCH
     check "Pd reads the command line's model and scores with it" sh -c \
         "grep -q 'takes the shape' '$work/pd' && grep -q '^cli: size [0-9]' '$work/pd' &&
          ! grep -q 'error' '$work/pd'"
+
+    # at temperature 0, Pd predicts what `sample` writes: the prime and the
+    # sample go in character by character, and after each one Pd's token
+    # must be the next character of the sample
+    "$cli" sample "$work/text.rnn" --prime "KING" -n 30 --temperature 0 \
+        >"$work/greedy" 2>/dev/null
+    cat >"$work/greedy.pd" <<PATCH
+#N canvas 0 50 450 300 12;
+#X declare -lib rnn;
+#X obj 10 10 r g-read;
+#X obj 10 40 rnn.cell g 8;
+#X obj 10 70 rnn.decode g;
+#X obj 10 100 list fromsymbol;
+#X obj 10 130 print next;
+#X obj 200 10 r g-code;
+#X obj 200 40 list tosymbol;
+#X obj 200 70 rnn.encode g -chars;
+#X connect 0 0 1 0;
+#X connect 1 0 2 0;
+#X connect 2 0 3 0;
+#X connect 3 0 4 0;
+#X connect 5 0 6 0;
+#X connect 6 0 7 0;
+#X connect 7 0 1 0;
+#X connect 7 1 2 1;
+PATCH
+    sends=""
+    for code in $(printf 'KING%s' "$(cat "$work/greedy")" | od -An -tu1); do
+        sends="$sends -send 'g-code $code'"
+    done
+    eval timeout 60 pd -nogui -noaudio -batch -stderr -noprefs \
+        -path "'$top'" -open "'$work/greedy.pd'" \
+        -send "'g-read read $work/text.rnn'" -send "'g-read learn 0'" \
+        $sends -send "'pd quit'" >"$work/pd2" 2>&1
+    # Pd's predictions after K I N G and each sampled character but the
+    # last, against the sample itself
+    grep '^next: ' "$work/pd2" | sed 's/^next: //' | tail -n +4 | head -n 30 |
+        awk '{ printf "%c", $1 }' >"$work/pd-greedy"
+    check "Pd at temperature 0 predicts what pd-rnn sample writes" sh -c \
+        "[ \$(wc -c <'$work/greedy') -eq 30 ] &&
+         cmp -s '$work/pd-greedy' '$work/greedy'"
 fi
 exit $failed

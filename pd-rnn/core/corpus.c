@@ -15,9 +15,15 @@
 
 /* ------------------------------------------------------------ growth */
 
+/* At most this many tokens in memory (1.25 GiB): a corpus, or a sound
+ * file whose header lies about its length, cannot take the machine. */
+#define MAX_CORPUS (1L << 28)
+
 static rnn_status corpus_push(rnn_corpus *corpus, int token, int start,
                               long *allocated)
 {
+    if (corpus->length >= MAX_CORPUS)
+        return RNN_ERR_SIZE;
     if (corpus->length == *allocated) {
         long grown = *allocated ? *allocated * 2 : 65536;
         int *tokens = realloc(corpus->tokens, (size_t)grown * sizeof(int));
@@ -272,6 +278,10 @@ rnn_status rnn_corpus_read(rnn_corpus *corpus, rnn_vocab *vocab,
         snprintf(why, why_size, "%s: more distinct tokens than the "
                                 "vocabulary's capacity",
                  path);
+    else if (status == RNN_ERR_SIZE)
+        snprintf(why, why_size, "%s: the corpus passes %ld tokens; "
+                                "train on parts of it",
+                 path, MAX_CORPUS);
     else if (status)
         snprintf(why, why_size, "%s: %s", path, rnn_strerror(status));
     else if (corpus->length == before && !corpus->unknown) {
