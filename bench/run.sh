@@ -55,4 +55,48 @@ if [ $torch_ok = 1 ]; then
     echo "PyTorch: valid $(field valid_bits "$theirs") bits," \
          "$(field train_events_per_s "$theirs") events/s"
 fi
+
+echo
+echo "== offline: bin/pd-rnn train on the first 90% of tiny Shakespeare,"
+echo "   300k events, window 32, Adagrad 0.03, one thread (the whole process"
+echo "   timed for pd-rnn; PyTorch's training loop alone)"
+work=$(mktemp -d "${TMPDIR:-/tmp}/pd-rnn-bench.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+size=$(wc -c <"$text")
+head -c $((size * 9 / 10)) "$text" >"$work/train.txt"
+tail -c $((size - size * 9 / 10)) "$text" >"$work/val.txt"
+printf '%-16s %12s %12s %10s %10s %10s\n' config "ours ev/s" "torch ev/s" \
+    ratio "ours val" "torch val"
+for cell in elman gru lstm; do
+    for batch in 1 32; do
+        start=$(date +%s.%N)
+        "$top/bin/pd-rnn" train "$work/train.txt" -o "$work/m.rnn" \
+            --type $cell --hidden 128 --batch $batch --window 32 \
+            --events 300000 --optim adagrad --lr 0.03 2>/dev/null || exit 1
+        end=$(date +%s.%N)
+        ours=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", 300000 / (b - a) }')
+        our_val=$("$top/bin/pd-rnn" eval "$work/m.rnn" "$work/val.txt" \
+            2>/dev/null | awk '/^bits_per_event/ { print $2 }')
+        theirs="-" their_val="-" r="-"
+        if [ $torch_ok = 1 ]; then
+            out=$(/usr/bin/python3 "$top/bench/torch_offline.py" \
+                "$work/train.txt" $cell 128 $batch 32 300000 "$work/val.txt" \
+                2>/dev/null)
+            theirs=$(field train_events_per_s "$out")
+            their_val=$(field valid_bits "$out")
+            r=$(ratio "$ours" "$theirs")
+        fi
+        printf '%-16s %12s %12s %10s %10s %10s\n' "$cell-128 b$batch" \
+            "$ours" "$theirs" "$r" "$our_val" "$their_val"
+    done
+done
+for threads in 1 2; do
+    start=$(date +%s.%N)
+    "$top/bin/pd-rnn" train "$work/train.txt" -o "$work/m.rnn" --type gru \
+        --hidden 128 --batch 32 --window 32 --events 300000 \
+        --threads $threads 2>/dev/null || exit 1
+    end=$(date +%s.%N)
+    awk -v a="$start" -v b="$end" -v t=$threads \
+        'BEGIN { printf "gru-128 b32, %d thread(s): %.0f events/s\n", t, 300000 / (b - a) }'
+done
 exit 0
