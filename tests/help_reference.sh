@@ -108,13 +108,14 @@ reference_entries() { # help-patch
             }
             if (depth != ref)
                 next
-            if (f[2] == "obj" && f[5] == "cnv" && f[11] != "empty") {
+            # the bars of sections: INLETS:, FLAGS: ... (not 1st:, 2nd:)
+            if (f[2] == "obj" && f[5] == "cnv" && f[11] ~ /^[A-Z]+:$/) {
                 label[++bars] = f[11]
                 bary[bars] = f[4] + 0
             } else if (f[2] == "text") {
                 text = line
                 sub(/^#X text -?[0-9]+ -?[0-9]+ /, "", text)
-                sub(/ \\, f [0-9]+;$/, "", text)
+                sub(/, f [0-9]+;$/, "", text)
                 sub(/;$/, "", text)
                 texts[++count] = text
                 texty[count] = f[4] + 0

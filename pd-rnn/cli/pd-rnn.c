@@ -170,8 +170,8 @@ static int parse(int argc, char **argv, options *o)
         else if (!strcmp(arg, "--temperature"))
             ok = number(value, 0, 1000, &o->temperature);
         else if (!strcmp(arg, "--seed"))
-            ok = number(value, 0, 4294967295.0, &v) && ((o->seed = (long long)v),
-                                                        1);
+            ok = number(value, 0, 4294967295.0, &v)
+                 && ((o->seed = (long long)v), 1);
         else
             return fail("unknown option %s (see pd-rnn --help)", arg);
         if (!ok)
