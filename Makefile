@@ -27,7 +27,8 @@ common.sources = pd-rnn/rnn_shared.c $(core.sources)
 cflags = -std=gnu11 -fopenmp-simd -fno-trapping-math -Wno-cast-function-type
 ldlibs = -lm -lpthread
 
-datafiles = README.md
+datafiles = README.md LICENSE $(wildcard help-patches/*.pd)
+datadirs = $(wildcard help-patches/tutorial-data)
 
 PDLIBBUILDER_DIR ?= /usr/share/pd-lib-builder
 include $(PDLIBBUILDER_DIR)/Makefile.pdlibbuilder
@@ -86,6 +87,7 @@ $(build)/gradcheck: tests/gradcheck.c $(core.sources) pd-rnn/core/rnn.h \
 		$(core.sources) $(TEST_LDFLAGS) -lm -lpthread
 
 unit.tests = $(build)/unit $(build)/gradcheck $(build)/modelfile tests/cli.sh \
+	tests/help_reference.sh \
 	$(build)/fidelity
 
 check: all $(unit.tests)
@@ -110,3 +112,4 @@ clean-tests:
 
 .PHONY: check demo bench clean-tests clean-bin
 include mk/hardening.mk
+include mk/dist.mk

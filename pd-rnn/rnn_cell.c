@@ -44,7 +44,7 @@ static void rnn_cell_list(t_rnn_cell *x, t_symbol *s, int argc, t_atom *argv)
     (void)s;
     rnn_model *model = x->x_base.b_shared->s_model;
     if (argc == 0) {
-        pd_error(x, WHAT ": empty list: send one time step's input vector");
+        rnn_error(x, WHAT ": empty list: send one time step's input vector");
         return;
     }
     if (!rnn_list_to_reals(x, WHAT, &x->x_input, argc, argv))
@@ -53,7 +53,7 @@ static void rnn_cell_list(t_rnn_cell *x, t_symbol *s, int argc, t_atom *argv)
     rnn_status status =
         rnn_model_step(model, x->x_input.b_reals, argc, &hidden);
     if (status == RNN_ERR_SIZE) {
-        pd_error(x, WHAT ": input of %d values, expected %d (or the "
+        rnn_error(x, WHAT ": input of %d values, expected %d (or the "
                     "vocabulary's size when it has grown)",
                  argc, rnn_model_input_size(model));
         return;
@@ -74,12 +74,12 @@ static void rnn_cell_gradient(void *owner, t_symbol *s, int argc,
     rnn_model *model = x->x_base.b_shared->s_model;
     int hidden = rnn_model_hidden(model);
     if (s != &s_list && s != &s_float) {
-        pd_error(x, WHAT ": right inlet takes dLoss/dh, a list of %d "
+        rnn_error(x, WHAT ": right inlet takes dLoss/dh, a list of %d "
                     "numbers, not '%s'", hidden, s->s_name);
         return;
     }
     if (argc != hidden) {
-        pd_error(x, WHAT ": gradient of %d values, expected %d", argc,
+        rnn_error(x, WHAT ": gradient of %d values, expected %d", argc,
                  hidden);
         return;
     }
@@ -89,14 +89,14 @@ static void rnn_cell_gradient(void *owner, t_symbol *s, int argc,
     rnn_status status =
         rnn_model_cell_gradient(model, x->x_grad.b_reals, argc, &trained);
     if (status == RNN_ERR_STATE)
-        pd_error(x, WHAT ": gradient without an output since the last "
+        rnn_error(x, WHAT ": gradient without an output since the last "
                     "reset: ignored");
     else if (status == RNN_ERR_NONFINITE)
         rnn_report_rejected(&x->x_base);
-    if (trained)
-        rnn_cell_arm_poll(x);
     else if (status)
         rnn_report(x, WHAT, "gradient", status);
+    if (trained)
+        rnn_cell_arm_poll(x);
 }
 
 static void rnn_cell_anything(t_rnn_cell *x, t_symbol *s, int argc,
@@ -122,7 +122,7 @@ static void rnn_cell_anything(t_rnn_cell *x, t_symbol *s, int argc,
     } else if (s == gensym("array")) {
         if (argc == 3 && argv[2].a_type == A_FLOAT
             && argv[2].a_w.w_float >= rnn_model_layers(model))
-            pd_error(x, WHAT ": the cell has %d layer(s), numbered from 0",
+            rnn_error(x, WHAT ": the cell has %d layer(s), numbered from 0",
                      rnn_model_layers(model));
         else
             rnn_arrays_method(&x->x_base, &x->x_arrays, argc, argv);
@@ -130,7 +130,7 @@ static void rnn_cell_anything(t_rnn_cell *x, t_symbol *s, int argc,
         if (rnn_method_number(x, WHAT, "thread", argc, argv, 0, 1, &value))
             status = rnn_model_set_threaded(model, value != 0);
     } else {
-        pd_error(x, WHAT ": no method '%s'; the left inlet takes a list (one "
+        rnn_error(x, WHAT ": no method '%s'; the left inlet takes a list (one "
                     "time step) and learn, reset, clear, window, every, lr, "
                     "clip, optim, seed, array, thread, read, write, print",
                  s->s_name);
@@ -142,12 +142,12 @@ static void rnn_cell_anything(t_rnn_cell *x, t_symbol *s, int argc,
 
 static void rnn_cell_bang(t_rnn_cell *x)
 {
-    pd_error(x, WHAT ": bang does nothing: send a list, one time step");
+    rnn_error(x, WHAT ": bang does nothing: send a list, one time step");
 }
 
 static void rnn_cell_symbol(t_rnn_cell *x, t_symbol *s)
 {
-    pd_error(x, WHAT ": symbol '%s' is not an input: send a list of numbers",
+    rnn_error(x, WHAT ": symbol '%s' is not an input: send a list of numbers",
              s->s_name);
 }
 
@@ -181,7 +181,7 @@ static int rnn_cell_flag(t_rnn_cell *x, rnn_model *model, const char *flag,
     else
         ok = 0;
     if (!ok)
-        pd_error(x, WHAT ": bad flag or value '%s': ignored (flags: -type "
+        rnn_error(x, WHAT ": bad flag or value '%s': ignored (flags: -type "
                     "elman|gru|lstm, -layers N, -window K, -every N, -optim "
                     "sgd|adam|adagrad, -lr X, -clip X, -seed N, -thread, "
                     "-k)", flag);
@@ -265,7 +265,7 @@ static void rnn_cell_restore(t_rnn_cell *x, t_symbol *s, int argc,
             room += strlen(argv[i].a_w.w_symbol->s_name);
     unsigned char *bytes = malloc(room + 4);
     if (!bytes) {
-        pd_error(x, WHAT ": out of memory for the model kept in the patch");
+        rnn_error(x, WHAT ": out of memory for the model kept in the patch");
         return;
     }
     size_t size = 0;
@@ -292,7 +292,7 @@ static void rnn_cell_restore(t_rnn_cell *x, t_symbol *s, int argc,
         ok ? rnn_model_from_bytes(bytes, size, why, sizeof why) : NULL;
     free(bytes);
     if (!model) {
-        pd_error(x, WHAT ": the model kept in the patch is damaged (%s); "
+        rnn_error(x, WHAT ": the model kept in the patch is damaged (%s); "
                     "starting a new one", why);
         return;
     }
@@ -341,7 +341,7 @@ static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
         } else if (argv[i].a_type == A_SYMBOL
                    && !strcmp(argv[i].a_w.w_symbol->s_name, "-thread")) {
             if (rnn_model_set_threaded(model, 1))
-                pd_error(x, WHAT ": no worker thread could be started; "
+                rnn_error(x, WHAT ": no worker thread could be started; "
                             "training stays on Pd's thread");
         } else if (argv[i].a_type == A_SYMBOL
                    && argv[i].a_w.w_symbol->s_name[0] == '-') {
@@ -349,24 +349,24 @@ static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
                 rnn_cell_flag(x, model, argv[i].a_w.w_symbol->s_name,
                               argv + i + 1);
             else
-                pd_error(x, WHAT ": flag '%s' needs a value",
+                rnn_error(x, WHAT ": flag '%s' needs a value",
                          argv[i].a_w.w_symbol->s_name);
             i++;
         } else if (argv[i].a_type != A_SYMBOL
                    || argv[i].a_w.w_symbol != name) {
-            pd_error(x, WHAT ": extra argument ignored; use [rnn.cell NAME "
+            rnn_error(x, WHAT ": extra argument ignored; use [rnn.cell NAME "
                         "HIDDEN -window K -lr X -seed N]");
         }
     }
     if (!(hidden >= 1 && hidden <= RNN_MAX_HIDDEN)) {
-        pd_error(x, WHAT ": hidden size %g out of range 1..%d: using %d",
+        rnn_error(x, WHAT ": hidden size %g out of range 1..%d: using %d",
                  hidden, RNN_MAX_HIDDEN, RNN_DEFAULT_HIDDEN);
         hidden = RNN_DEFAULT_HIDDEN;
     }
     rnn_status status =
         rnn_model_set_cell(model, x->x_type, (int)hidden, x->x_layers);
     if (status == RNN_ERR_STATE)
-        pd_error(x, WHAT ": model '%s' already has a cell (%s, %d layer(s) "
+        rnn_error(x, WHAT ": model '%s' already has a cell (%s, %d layer(s) "
                     "of %d units); this object shares it (its other flags "
                     "set the shared model)",
                  x->x_base.b_shared->s_name->s_name,

@@ -29,7 +29,7 @@ static void rnn_decode_list(t_rnn_decode *x, t_symbol *s, int argc,
     (void)s;
     rnn_model *model = x->x_base.b_shared->s_model;
     if (argc == 0) {
-        pd_error(x, WHAT ": empty list: send h(t), the cell's output");
+        rnn_error(x, WHAT ": empty list: send h(t), the cell's output");
         return;
     }
     if (!rnn_list_to_reals(x, WHAT, &x->x_hidden, argc, argv))
@@ -37,7 +37,7 @@ static void rnn_decode_list(t_rnn_decode *x, t_symbol *s, int argc,
     rnn_status status = rnn_model_predict(model, x->x_hidden.b_reals, argc);
     if (status == RNN_ERR_SIZE) {
         int hidden = rnn_model_hidden(model);
-        pd_error(x, WHAT ": h(t) of %d values, expected %d", argc,
+        rnn_error(x, WHAT ": h(t) of %d values, expected %d", argc,
                  hidden ? hidden : argc);
         return;
     }
@@ -73,13 +73,13 @@ static void rnn_decode_target(void *owner, t_symbol *s, int argc,
     int size = rnn_vocab_size(rnn_model_vocab(model));
     if ((s != &s_float && s != &s_list) || argc != 1
         || argv[0].a_type != A_FLOAT) {
-        pd_error(x, WHAT ": right inlet takes a target index (a float from "
+        rnn_error(x, WHAT ": right inlet takes a target index (a float from "
                     "0 to %d), not '%s'", size - 1, s->s_name);
         return;
     }
     t_float f = argv[0].a_w.w_float;
     if (!(f >= 0 && f < size) || f != (int)f) {
-        pd_error(x, WHAT ": target %g is not an index of the vocabulary "
+        rnn_error(x, WHAT ": target %g is not an index of the vocabulary "
                     "(0 to %d)", f, size - 1);
         return;
     }
@@ -140,14 +140,14 @@ static void rnn_decode_anything(t_rnn_decode *x, t_symbol *s, int argc,
             rnn_model_seed_sampling(model, (uint64_t)value);
     } else if (s == gensym("array")) {
         if (argc >= 1 && atom_getsymbol(argv) != gensym("probs"))
-            pd_error(x, WHAT ": 'array probs ARRAY' draws the probabilities; "
+            rnn_error(x, WHAT ": 'array probs ARRAY' draws the probabilities; "
                         "there is nothing else to draw here");
         else if (argc > 2)
-            pd_error(x, WHAT ": 'array probs ARRAY' takes no layer");
+            rnn_error(x, WHAT ": 'array probs ARRAY' takes no layer");
         else
             rnn_arrays_method(&x->x_base, &x->x_arrays, argc, argv);
     } else {
-        pd_error(x, WHAT ": no method '%s'; the left inlet takes h(t) (a "
+        rnn_error(x, WHAT ": no method '%s'; the left inlet takes h(t) (a "
                     "list) and temperature, top-k, seed, array, learn, lr, "
                     "clip, optim, reset, clear, read, write, print",
                  s->s_name);
@@ -156,12 +156,12 @@ static void rnn_decode_anything(t_rnn_decode *x, t_symbol *s, int argc,
 
 static void rnn_decode_bang(t_rnn_decode *x)
 {
-    pd_error(x, WHAT ": bang does nothing: send h(t), a list");
+    rnn_error(x, WHAT ": bang does nothing: send h(t), a list");
 }
 
 static void rnn_decode_symbol(t_rnn_decode *x, t_symbol *s)
 {
-    pd_error(x, WHAT ": symbol '%s' is not h(t): send a list of numbers",
+    rnn_error(x, WHAT ": symbol '%s' is not h(t): send a list of numbers",
              s->s_name);
 }
 
@@ -174,7 +174,7 @@ static void *rnn_decode_new(t_symbol *s, int argc, t_atom *argv)
         if (argv[i].a_type == A_SYMBOL && !name)
             name = argv[i].a_w.w_symbol;
         else
-            pd_error(x, WHAT ": extra argument ignored; use "
+            rnn_error(x, WHAT ": extra argument ignored; use "
                         "[rnn.decode NAME]");
     }
     if (!rnn_base_init(&x->x_base, WHAT, name)) {

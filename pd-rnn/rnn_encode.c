@@ -35,7 +35,7 @@ static void rnn_encode_token(t_rnn_encode *x, const rnn_token *token)
     rnn_status status = rnn_vocab_add(vocab, token, &index);
     if (status) {
         if (status == RNN_ERR_FULL)
-            pd_error(x, WHAT ": vocabulary full (%d tokens): token refused",
+            rnn_error(x, WHAT ": vocabulary full (%d tokens): token refused",
                      rnn_vocab_capacity(vocab));
         else
             rnn_report(x, WHAT, "adding a token", status);
@@ -82,7 +82,7 @@ static void rnn_encode_atom(t_rnn_encode *x, const t_atom *atom)
             rnn_encode_token(x, &token);
         }
     } else {
-        pd_error(x, WHAT ": cannot encode a pointer or other non-value atom");
+        rnn_error(x, WHAT ": cannot encode a pointer or other non-value atom");
     }
 }
 
@@ -95,20 +95,20 @@ static int rnn_encode_acceptable(t_rnn_encode *x, int argc,
         if (argv[i].a_type == A_FLOAT) {
             t_float f = argv[i].a_w.w_float;
             if (!isfinite(f) || fabs(f) > 3.0e38) {
-                pd_error(x, WHAT ": element %d is %s: message refused, "
+                rnn_error(x, WHAT ": element %d is %s: message refused, "
                             "nothing encoded",
                          i + 1, isnan(f) ? "NaN" : "infinite or too large");
                 return 0;
             }
         } else if (argv[i].a_type == A_SYMBOL
                    && !*argv[i].a_w.w_symbol->s_name) {
-            pd_error(x, WHAT ": element %d is the empty symbol (a message "
+            rnn_error(x, WHAT ": element %d is the empty symbol (a message "
                         "box's 'symbol 60' sends one: make a symbol of a "
                         "number with [makefilename %%d]): message refused",
                      i + 1);
             return 0;
         } else if (argv[i].a_type != A_SYMBOL) {
-            pd_error(x, WHAT ": element %d is not a number or symbol: "
+            rnn_error(x, WHAT ": element %d is not a number or symbol: "
                         "message refused", i + 1);
             return 0;
         }
@@ -123,7 +123,7 @@ static void rnn_encode_list(t_rnn_encode *x, t_symbol *s, int argc,
 {
     (void)s;
     if (argc == 0) {
-        pd_error(x, WHAT ": empty list: send a float, symbol or list of "
+        rnn_error(x, WHAT ": empty list: send a float, symbol or list of "
                     "events");
         return;
     }
@@ -152,7 +152,7 @@ static void rnn_encode_symbol(t_rnn_encode *x, t_symbol *s)
 
 static void rnn_encode_bang(t_rnn_encode *x)
 {
-    pd_error(x, WHAT ": bang is not an event: send a float, symbol or list");
+    rnn_error(x, WHAT ": bang is not an event: send a float, symbol or list");
 }
 
 /* Methods first; any other message is a selector and its arguments, each
@@ -166,7 +166,7 @@ static void rnn_encode_anything(t_rnn_encode *x, t_symbol *s, int argc,
         return;
     t_atom *whole = getbytes((argc + 1) * sizeof *whole);
     if (!whole) {
-        pd_error(x, WHAT ": out of memory");
+        rnn_error(x, WHAT ": out of memory");
         return;
     }
     SETSYMBOL(whole, s);
@@ -189,7 +189,7 @@ static void *rnn_encode_new(t_symbol *s, int argc, t_atom *argv)
                  && !strcmp(word->s_name, "-capacity")) {
             capacity = i + 1 < argc ? atom_getfloat(argv + i + 1) : 0;
             if (!(capacity >= 1 && capacity <= RNN_MAX_VOCAB)) {
-                pd_error(x, WHAT ": -capacity takes a number of tokens "
+                rnn_error(x, WHAT ": -capacity takes a number of tokens "
                             "from 1 to %d", RNN_MAX_VOCAB);
                 capacity = 0;
             }
@@ -199,7 +199,7 @@ static void *rnn_encode_new(t_symbol *s, int argc, t_atom *argv)
                  && word->s_name[0] != '-')
             name = word;
         else
-            pd_error(x, WHAT ": unknown argument ignored; use "
+            rnn_error(x, WHAT ": unknown argument ignored; use "
                         "[rnn.encode NAME -chars -capacity N]");
     }
     if (!rnn_base_init(&x->x_base, WHAT, name)) {

@@ -1,9 +1,11 @@
 /* The glue the three classes share: see rnn_shared.h. */
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rnn_shared.h"
 #include "g_canvas.h"
@@ -145,17 +147,17 @@ int rnn_list_to_reals(void *x, const char *what, rnn_buffers *b, int argc,
                       const t_atom *argv)
 {
     if (!rnn_buffers_reals(b, argc)) {
-        pd_error(x, "%s: out of memory for a list of %d", what, argc);
+        rnn_error(x, "%s: out of memory for a list of %d", what, argc);
         return 0;
     }
     for (int i = 0; i < argc; i++) {
         if (argv[i].a_type != A_FLOAT) {
-            pd_error(x, "%s: list element %d is not a number", what, i + 1);
+            rnn_error(x, "%s: list element %d is not a number", what, i + 1);
             return 0;
         }
         t_float f = atom_getfloat(argv + i);
         if (!isfinite(f) || fabs(f) > 3.0e38) {
-            pd_error(x, "%s: list element %d is %s; nothing was done", what,
+            rnn_error(x, "%s: list element %d is %s; nothing was done", what,
                      i + 1, isnan(f) ? "NaN" : "infinite or too large");
             return 0;
         }
@@ -230,7 +232,7 @@ void rnn_arrays_method(rnn_base *b, rnn_arrays *arrays, int argc,
                               && argv[2].a_w.w_float >= 0
                               && argv[2].a_w.w_float < RNN_MAX_LAYERS));
     if (!ok) {
-        pd_error(b, "%s: 'array' takes WHAT, then ARRAY to draw into (and "
+        rnn_error(b, "%s: 'array' takes WHAT, then ARRAY to draw into (and "
                     "a LAYER number), or nothing to stop",
                  b->b_what);
         return;
@@ -254,7 +256,7 @@ void rnn_arrays_method(rnn_base *b, rnn_arrays *arrays, int argc,
     if (argc == 1)
         return;
     if (arrays->a_count == RNN_MAX_ARRAYS) {
-        pd_error(b, "%s: at most %d arrays; stop one with 'array WHAT'",
+        rnn_error(b, "%s: at most %d arrays; stop one with 'array WHAT'",
                  b->b_what, RNN_MAX_ARRAYS);
         return;
     }
@@ -274,7 +276,7 @@ void rnn_arrays_write(rnn_base *b, rnn_array_binding *item,
     t_word *words;
     if (!array || !values) {
         if (!item->a_missing)
-            pd_error(b, "%s: %s: %s", b->b_what, item->a_array->s_name,
+            rnn_error(b, "%s: %s: %s", b->b_what, item->a_array->s_name,
                      array ? "the cell has no such activation yet"
                            : "no such array");
         item->a_missing = 1;
@@ -282,7 +284,7 @@ void rnn_arrays_write(rnn_base *b, rnn_array_binding *item,
     }
     item->a_missing = 0;
     if (!garray_getfloatwords(array, &size, &words)) {
-        pd_error(b, "%s: %s: bad template for an array", b->b_what,
+        rnn_error(b, "%s: %s: bad template for an array", b->b_what,
                  item->a_array->s_name);
         return;
     }
@@ -306,7 +308,7 @@ void rnn_arrays_write_cell(rnn_base *b, rnn_arrays *arrays)
         int code = rnn_model_activation_code(model, item->a_what->s_name);
         if (code < 0) {
             if (!item->a_missing)
-                pd_error(b, "%s: a %s cell has no activation '%s' (hidden, "
+                rnn_error(b, "%s: a %s cell has no activation '%s' (hidden, "
                             "and the gates: gru reset update new, lstm "
                             "input forget cell output state)",
                          b->b_what,
@@ -327,18 +329,18 @@ int rnn_method_number(void *x, const char *what, const char *method,
                       double *value)
 {
     if (argc != 1 || argv[0].a_type != A_FLOAT) {
-        pd_error(x, "%s: '%s' takes one number from %g to %g", what, method,
+        rnn_error(x, "%s: '%s' takes one number from %g to %g", what, method,
                  low, high);
         return 0;
     }
     double f = atom_getfloat(argv);
     if (!isfinite(f)) {
-        pd_error(x, "%s: '%s' takes a finite number, not %s", what, method,
+        rnn_error(x, "%s: '%s' takes a finite number, not %s", what, method,
                  isnan(f) ? "NaN" : "infinity");
         return 0;
     }
     if (!(f >= low && f <= high)) {
-        pd_error(x, "%s: '%s %g' is out of range: use %g to %g", what,
+        rnn_error(x, "%s: '%s %g' is out of range: use %g to %g", what,
                  method, f, low, high);
         return 0;
     }
@@ -351,7 +353,7 @@ void rnn_report_rejected(rnn_base *b)
     if (b->b_shared->s_warned_nonfinite)
         return;
     b->b_shared->s_warned_nonfinite = 1;
-    pd_error(b, "%s: a training step was rejected: its gradient was not "
+    rnn_error(b, "%s: a training step was rejected: its gradient was not "
                 "finite (lower lr, or clip); the weights are as they were "
                 "and training goes on ('print' counts rejected steps)",
              b->b_what);
@@ -360,7 +362,51 @@ void rnn_report_rejected(rnn_base *b)
 void rnn_report(void *x, const char *what, const char *doing,
                 rnn_status status)
 {
-    pd_error(x, "%s: %s: %s", what, doing, rnn_strerror(status));
+    rnn_error(x, "%s: %s: %s", what, doing, rnn_strerror(status));
+}
+
+/* ------------------------------------------------------------ errors */
+
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static void rnn_error_hidden(rnn_base *b)
+{
+    if (b->b_errors_hidden > 0)
+        pd_error(b, "%s: %d more errors like the above were not shown",
+                 b->b_what, b->b_errors_hidden);
+    b->b_errors_hidden = 0;
+}
+
+void rnn_error(void *object, const char *format, ...)
+{
+    rnn_base *b = object;
+    char text[MAXPDSTRING];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(text, sizeof text, format, args);
+    va_end(args);
+    if (!b->b_what) { /* not made yet: nothing to count with */
+        pd_error(b, "%s", text);
+        return;
+    }
+    double now = seconds_now();
+    if (now - b->b_error_since >= 1) {
+        rnn_error_hidden(b);
+        b->b_error_since = now;
+        b->b_error_count = 0;
+    }
+    if (++b->b_error_count > RNN_ERRORS_PER_SECOND) {
+        b->b_errors_hidden++;
+        if (b->b_error_clock)
+            clock_delay(b->b_error_clock, 1000);
+        return;
+    }
+    pd_error(b, "%s", text);
 }
 
 /* ------------------------------------------------------------ objects */
@@ -368,10 +414,11 @@ void rnn_report(void *x, const char *what, const char *doing,
 int rnn_base_init(rnn_base *b, const char *what, t_symbol *name)
 {
     b->b_what = what;
+    b->b_error_clock = clock_new(b, (t_method)rnn_error_hidden);
     b->b_canvas = canvas_getcurrent();
     b->b_shared = rnn_shared_get(name ? name : gensym("rnn"));
     if (!b->b_shared) {
-        pd_error(b, "%s: out of memory for a model", what);
+        rnn_error(b, "%s: out of memory for a model", what);
         return 0;
     }
     return 1;
@@ -379,6 +426,8 @@ int rnn_base_init(rnn_base *b, const char *what, t_symbol *name)
 
 void rnn_base_free(rnn_base *b)
 {
+    if (b->b_error_clock)
+        clock_free(b->b_error_clock);
     if (b->b_panel)
         pd_unbind(&b->b_obj.ob_pd, b->b_panel);
     rnn_shared_release(b->b_shared);
@@ -392,7 +441,7 @@ static void rnn_file_write(rnn_base *b, t_symbol *file)
     char path[MAXPDSTRING], why[256];
     canvas_makefilename(b->b_canvas, file->s_name, path, MAXPDSTRING);
     if (rnn_model_save(b->b_shared->s_model, path, why, sizeof why))
-        pd_error(b, "%s: cannot write '%s': %s; the old file, if any, is "
+        rnn_error(b, "%s: cannot write '%s': %s; the old file, if any, is "
                     "unchanged", b->b_what, path, why);
 }
 
@@ -404,7 +453,7 @@ static void rnn_file_read(rnn_base *b, t_symbol *file)
     canvas_makefilename(b->b_canvas, file->s_name, path, MAXPDSTRING);
     rnn_model *loaded = rnn_model_load(path, why, sizeof why);
     if (!loaded) {
-        pd_error(b, "%s: cannot read '%s': %s; the model is unchanged",
+        rnn_error(b, "%s: cannot read '%s': %s; the model is unchanged",
                  b->b_what, path, why);
         return;
     }
@@ -449,7 +498,7 @@ static void rnn_file_method(rnn_base *b, const char *method, int argc,
         return;
     }
     if (argc != 1 || argv[0].a_type != A_SYMBOL) {
-        pd_error(b, "%s: '%s' takes one file name", b->b_what, method);
+        rnn_error(b, "%s: '%s' takes one file name", b->b_what, method);
         return;
     }
     if (writes)
@@ -468,7 +517,7 @@ int rnn_common_method(rnn_base *b, t_symbol *s, int argc, t_atom *argv)
     if (!strcmp(name, "reset") || !strcmp(name, "clear")
         || !strcmp(name, "print")) {
         if (argc > 0)
-            pd_error(b, "%s: '%s' takes no argument; ignored them", what,
+            rnn_error(b, "%s: '%s' takes no argument; ignored them", what,
                      name);
         if (name[0] == 'r')
             rnn_model_reset(model);
@@ -491,7 +540,7 @@ int rnn_common_method(rnn_base *b, t_symbol *s, int argc, t_atom *argv)
     } else if (!strcmp(name, "optim")) {
         if (argc != 1 || argv[0].a_type != A_SYMBOL
             || !rnn_parse_optim(argv[0].a_w.w_symbol->s_name, model))
-            pd_error(b, "%s: 'optim' takes sgd, adam or adagrad", what);
+            rnn_error(b, "%s: 'optim' takes sgd, adam or adagrad", what);
     } else if (!strcmp(name, "read") || !strcmp(name, "write")
                || (!strcmp(name, "callback") && b->b_panel)) {
         rnn_file_method(b, name, argc, argv);

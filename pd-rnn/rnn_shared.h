@@ -31,7 +31,18 @@ typedef struct rnn_base {
     t_canvas *b_canvas;   /* relative file names start from its folder */
     t_symbol *b_panel;    /* bound while a file dialog is open */
     int b_panel_writes;   /* that dialog saves, not opens */
+    double b_error_since; /* start of the second errors are counted in */
+    int b_error_count;    /* errors shown in it */
+    int b_errors_hidden;  /* errors past the limit, not shown */
+    t_clock *b_error_clock; /* says how many were not shown */
 } rnn_base;
+
+/* pd_error() for an object of the library, at most RNN_ERRORS_PER_SECOND
+ * lines a second from one object: a storm of bad messages leaves the Pd
+ * window usable, and one line says how many were not shown. */
+#define RNN_ERRORS_PER_SECOND 100
+void rnn_error(void *object, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Join the model NAME (0 after a pd_error when memory runs out). */
 int rnn_base_init(rnn_base *b, const char *what, t_symbol *name);

@@ -27,7 +27,10 @@
 # the activations "array" draws) are named in the reference of each class
 # that takes them; each help patch loads the library with a [declare -lib
 # rnn] object and the "#X declare" record, names the other classes, and
-# says "updated for pd-rnn VERSION" with the version of rnn.h.
+# says "updated for pd-rnn VERSION" with the version of rnn.h, and opens
+# every other patch of help-patches/ (the tutorials) from its [pd
+# tutorials] subpatch, through messages "symbol FILE.pd" naming files that
+# exist.
 #
 # Prints one line per check beginning "PASS " or "FAIL "; exits 1 when a
 # check failed.  POSIX sh and awk only.
@@ -93,7 +96,7 @@ reference_entries() { # help-patch
                 next
             line = record
             record = ""
-            n = split(line, f, " ")
+            split(line, f, " ")
             if (f[1] == "#N" && f[2] == "canvas") {
                 depth++
                 if (f[7] == "reference" && !ref)
@@ -157,9 +160,13 @@ compare() { # class what code-list reference-list
         fail "$1: $2 '$name' is in [pd reference] but the code has no" \
             "such $2"
     done
-    if [ -z "$missing" ] && [ -z "$extra" ]; then
-        pass "$1: the $(wc -l <"$3" | tr -d ' ') ${2}s of the code are" \
-            "those of [pd reference]"
+    count=$(wc -l <"$3" | tr -d ' ')
+    if [ -n "$missing$extra" ]; then
+        :
+    elif [ "$count" -eq 0 ]; then
+        pass "$1: no ${2}s in the code, none in [pd reference]"
+    else
+        pass "$1: the $count ${2}s of the code are those of [pd reference]"
     fi
 }
 
@@ -228,7 +235,7 @@ for entry in $classes; do
         fail "$class: [pd reference] does not name:$absent"
     elif [ -n "$words" ]; then
         pass "$class: [pd reference] names every value taken by name" \
-            "($(echo $words | wc -w | tr -d ' '))"
+            "($(echo "$words" | wc -w | tr -d ' '))"
     fi
 
     # loading, see also, version
@@ -250,6 +257,34 @@ for entry in $classes; do
         fail "$class: the help patch does not show [$others ] (see also)"
     else
         pass "$class: the help patch shows the other classes (see also)"
+    fi
+    # the tutorials beside the help patches, linked from [pd tutorials]
+    # by messages "symbol FILE.pd": every one linked, every link a file
+    linked=$(sed -n 's/^#X msg [0-9-]* [0-9-]* symbol \([^ ;]*\.pd\);$/\1/p' \
+        "$patch" | sort -u)
+    present=$(for file in "$help"/*.pd; do
+        case "$file" in
+        *-help.pd) ;;
+        *) [ -f "$file" ] && basename "$file" ;;
+        esac
+    done | sort)
+    broken=""
+    for file in $linked; do
+        [ -f "$help/$file" ] || broken="$broken $file"
+    done
+    unlinked=""
+    for file in $present; do
+        echo "$linked" | grep -q -x -F "$file" || unlinked="$unlinked $file"
+    done
+    if [ -n "$broken" ]; then
+        fail "$class: the help patch opens missing patches:$broken"
+    fi
+    if [ -n "$unlinked" ]; then
+        fail "$class: [pd tutorials] does not open:$unlinked"
+    fi
+    if [ -z "$broken$unlinked" ] && [ -n "$present" ]; then
+        pass "$class: the help patch opens the" \
+            "$(echo "$present" | wc -l | tr -d ' ') tutorials of help-patches/"
     fi
     if grep -q "updated for pd-rnn $version" "$patch"; then
         pass "$class: the help patch is updated for pd-rnn $version"

@@ -1,4 +1,4 @@
-/* bin/pd-rnn: train a pd-rnn model offline on text, token or sound
+/* bin/pd-rnn: train a pd-rnn model offline on text, token, sound or MIDI
  * corpora, evaluate it, and sample from it.  It writes the model file the
  * Pd objects read: train at home, load in a performance, keep learning.
  *
@@ -37,6 +37,7 @@ typedef struct options {
     int optim;          /* -1: the model's own */
     long long seed;
     int tokens;         /* rnn_token_kind, or -1: from the model */
+    int midi_grid;      /* steps a quarter note of MIDI durations; 0: none */
 } options;
 
 static int fail(const char *format, ...)
@@ -63,12 +64,16 @@ static const char usage[] =
     "         [--layers N] [--window K] [--batch B] [--optim sgd|adam|"
     "adagrad]\n"
     "         [--lr X] [--clip X] [--epochs N | --events N] [--val FILE]\n"
-    "         [--seed N] [--threads N] [--tokens chars|words|audio]\n"
-    "         [--classes N] [--resume MODEL]\n"
+    "         [--seed N] [--threads N] [--tokens chars|words|audio|midi]\n"
+    "         [--classes N] [--midi-durations N] [--resume MODEL]\n"
     "  pd-rnn eval MODEL CORPUS... [--tokens ...] [--classes N]\n"
+    "         [--midi-durations N]\n"
     "  pd-rnn sample MODEL [--prime TEXT] [-n N] [--temperature X]\n"
     "         [--top-k N] [--seed N] [-o FILE] [--rate HZ] [--tokens ...]\n"
-    "  pd-rnn --version\n";
+    "         [--midi-durations N]\n"
+    "  pd-rnn --version\n"
+    "A corpus named *.mid or *.midi is read as MIDI unless --tokens says\n"
+    "otherwise; sample -o FILE.mid writes a MIDI file.\n";
 
 /* ------------------------------------------------------------ options */
 
@@ -139,6 +144,7 @@ static int parse(int argc, char **argv, options *o)
             ok = !strcmp(value, "chars")   ? (o->tokens = RNN_TOKENS_CHARS, 1)
                  : !strcmp(value, "words") ? (o->tokens = RNN_TOKENS_WORDS, 1)
                  : !strcmp(value, "audio") ? (o->tokens = RNN_TOKENS_AUDIO, 1)
+                 : !strcmp(value, "midi")  ? (o->tokens = RNN_TOKENS_MIDI, 1)
                                            : 0;
         else if (!strcmp(arg, "--hidden"))
             ok = number(value, 1, RNN_MAX_HIDDEN, &v) && (o->hidden = (int)v);
@@ -150,6 +156,9 @@ static int parse(int argc, char **argv, options *o)
             ok = number(value, 1, 4096, &v) && (o->batch = (int)v);
         else if (!strcmp(arg, "--threads"))
             ok = number(value, 1, 64, &v) && (o->threads = (int)v);
+        else if (!strcmp(arg, "--midi-durations"))
+            ok = number(value, 1, RNN_MIDI_MAX_GRID, &v)
+                 && (o->midi_grid = (int)v);
         else if (!strcmp(arg, "--classes"))
             ok = number(value, 2, 65536, &v) && (o->classes = (int)v);
         else if (!strcmp(arg, "--rate"))
@@ -177,6 +186,12 @@ static int parse(int argc, char **argv, options *o)
         if (!ok)
             return fail("bad value '%s' for %s", value, arg);
     }
+
+    /* durations are of notes: they make a MIDI corpus of any file */
+    if (o->midi_grid && o->tokens < 0)
+        o->tokens = RNN_TOKENS_MIDI;
+    if (o->midi_grid && o->tokens != RNN_TOKENS_MIDI)
+        return fail("--midi-durations is for MIDI corpora (--tokens midi)");
     return 0;
 }
 
@@ -206,13 +221,28 @@ static rnn_token_kind kind_of(rnn_model *model, const options *o,
     return chars ? RNN_TOKENS_CHARS : RNN_TOKENS_WORDS;
 }
 
+/* A file named as a MIDI file (*.mid, *.midi) */
+static int midi_file(const char *path)
+{
+    const char *dot = path ? strrchr(path, '.') : NULL;
+    return dot && (!strcasecmp(dot, ".mid") || !strcasecmp(dot, ".midi"));
+}
+
+/* Append a file to a corpus; a MIDI file is read as one unless --tokens
+ * said what the corpus is. */
 static int read_corpus(rnn_corpus *corpus, rnn_model *model,
                        const char *path, rnn_token_kind kind, int grow,
                        const options *o, int *rate)
 {
     char why[512];
-    if (rnn_corpus_read(corpus, rnn_model_vocab(model), path, kind, grow,
-                        o->classes, rate, why, sizeof why))
+    rnn_status status;
+    if (kind == RNN_TOKENS_MIDI || (o->tokens < 0 && midi_file(path)))
+        status = rnn_corpus_read_midi(corpus, rnn_model_vocab(model), path,
+                                      grow, o->midi_grid, why, sizeof why);
+    else
+        status = rnn_corpus_read(corpus, rnn_model_vocab(model), path, kind,
+                                 grow, o->classes, rate, why, sizeof why);
+    if (status)
         return fail("%s", why);
     return 0;
 }
@@ -544,6 +574,8 @@ static int prime(rnn_model *model, const options *o, rnn_token_kind kind)
         return 0;
     if (kind == RNN_TOKENS_AUDIO)
         return fail("--prime is for text and token models");
+    if (kind == RNN_TOKENS_MIDI)
+        kind = RNN_TOKENS_WORDS; /* notes as numbers */
     int fd = mkstemp(path);
     FILE *file = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!file)
@@ -573,7 +605,7 @@ static int prime(rnn_model *model, const options *o, rnn_token_kind kind)
 static void print_token(FILE *out, const rnn_token *token,
                         rnn_token_kind kind, long i)
 {
-    if (kind == RNN_TOKENS_WORDS && i > 0)
+    if ((kind == RNN_TOKENS_WORDS || kind == RNN_TOKENS_MIDI) && i > 0)
         fputc(' ', out);
     if (token->type == RNN_TOKEN_FLOAT)
         fprintf(out, "%g", token->value);
@@ -598,6 +630,20 @@ static int write_sound(const options *o, const float *samples, long count)
     return 0;
 }
 
+/* Whether every token of a model is a note of the grid, for a MIDI file */
+static int midi_model(rnn_model *model, int grid)
+{
+    rnn_vocab *vocab = rnn_model_vocab(model);
+    for (int i = 0; i < rnn_vocab_size(vocab); i++) {
+        const rnn_token *t = rnn_vocab_token(vocab, i);
+        int pitch, steps;
+        if (t->type != RNN_TOKEN_FLOAT
+            || !rnn_midi_note(t->value, grid, &pitch, &steps))
+            return 0;
+    }
+    return 1;
+}
+
 static int command_sample(const options *o)
 {
     if (o->file_count != 1)
@@ -613,12 +659,22 @@ static int command_sample(const options *o)
         return fail("%s: the model has no cell or no vocabulary", o->files[0]);
     }
     int sound = sound_file(o->output);
-    rnn_token_kind kind = kind_of(model, o, sound);
+    int midi = midi_file(o->output)
+               && (o->tokens < 0 || o->tokens == RNN_TOKENS_MIDI);
+    rnn_token_kind kind = midi ? RNN_TOKENS_MIDI : kind_of(model, o, sound);
     if (sound && kind != RNN_TOKENS_AUDIO) {
         rnn_model_free(model);
         return fail("%s: a sound file needs a model of mu-law classes "
                     "(trained with --tokens audio)",
                     o->output);
+    }
+    if (midi && !midi_model(model, o->midi_grid)) {
+        rnn_model_free(model);
+        return fail("%s: a MIDI file needs a model of notes (trained with "
+                    "--tokens midi%s)",
+                    o->output,
+                    o->midi_grid ? " and the same --midi-durations"
+                                 : "; give --midi-durations as in training");
     }
     rnn_model_set_learn(model, 0);
     rnn_model_set_temperature(model, o->temperature);
@@ -637,13 +693,16 @@ static int command_sample(const options *o)
         rnn_model_predict(model, h, hidden);
     }
     FILE *out = stdout;
-    if (o->output && !sound && !(out = fopen(o->output, "w"))) {
+    if (o->output && !sound && !midi && !(out = fopen(o->output, "w"))) {
         rnn_model_free(model);
         return fail("%s: cannot write", o->output);
     }
-    float *samples = sound ? malloc((size_t)(o->count + 1) * sizeof(float))
-                           : NULL;
-    if (sound && !samples) {
+
+    /* sound: samples; MIDI: the tokens' values */
+    int file = sound || midi;
+    float *samples = file ? malloc((size_t)(o->count + 1) * sizeof(float))
+                          : NULL;
+    if (file && !samples) {
         rnn_model_free(model);
         return fail("out of memory");
     }
@@ -655,6 +714,8 @@ static int command_sample(const options *o)
         if (sound)
             samples[i] = (float)rnn_mulaw_decode((int)token->value,
                                                  o->classes);
+        else if (midi)
+            samples[i] = token->value;
         else
             print_token(out, token, kind, i);
         const rnn_real *h;
@@ -664,7 +725,11 @@ static int command_sample(const options *o)
     int failed = 0;
     if (sound)
         failed = write_sound(o, samples, o->count);
-    else if (kind == RNN_TOKENS_WORDS)
+    else if (midi
+             && rnn_midi_write(o->output, samples, o->count, o->midi_grid,
+                               why, sizeof why))
+        failed = fail("%s", why);
+    else if (kind == RNN_TOKENS_WORDS || kind == RNN_TOKENS_MIDI)
         fputc('\n', out);
     if (out != stdout && fclose(out))
         failed = fail("%s: write failed", o->output);

@@ -707,6 +707,15 @@ void rnn_model_describe(const rnn_model *model, char *text, size_t size)
                                       : 0;
     double accuracy =
         model->recent_count ? (double)model->hit_sum / model->recent_count : 0;
+    if (!model->has_cell) {
+        snprintf(text, size,
+                 "no cell yet (make one with [rnn.cell NAME HIDDEN]), "
+                 "vocabulary %d; loss %.3f bits, accuracy %.3f over %d "
+                 "targets",
+                 rnn_vocab_size(model->vocab), loss, accuracy,
+                 model->recent_count);
+        return;
+    }
     snprintf(text, size,
              "%s cell, %d layer%s of %d units, input %d, vocabulary %d; "
              "window %d, "

@@ -326,7 +326,8 @@ typedef struct rnn_corpus {
 typedef enum rnn_token_kind {
     RNN_TOKENS_CHARS = 0, /* UTF-8 text, one token per character */
     RNN_TOKENS_WORDS = 1, /* whitespace-separated, one sequence a line */
-    RNN_TOKENS_AUDIO = 2  /* sound, mu-law classes of mono samples */
+    RNN_TOKENS_AUDIO = 2, /* sound, mu-law classes of mono samples */
+    RNN_TOKENS_MIDI = 3   /* the notes of a standard MIDI file */
 } rnn_token_kind;
 
 /* Append a file to a corpus.  With grow, new tokens join the vocabulary;
@@ -343,6 +344,28 @@ void rnn_corpus_free(rnn_corpus *corpus);
 /* mu-law: a sample in [-1, 1] to a class, and a class back to a sample */
 int rnn_mulaw_encode(double sample, int classes);
 double rnn_mulaw_decode(int value, int classes);
+
+/* MIDI (libsmf): every note-on of every track and channel, in time order,
+ * the notes that start together from the lowest pitch up, one sequence a
+ * file.  With grid 0 a note is the float token of its pitch, 0..127; with
+ * grid 1..RNN_MIDI_MAX_GRID it is pitch * 100 + steps, steps being its
+ * duration in 1/grid of a quarter note, rounded, 1..RNN_MIDI_MAX_STEPS
+ * (grid 4: 6004 is a middle C one quarter note long).  rnn_corpus_read()
+ * reads pitches; this reads either. */
+#define RNN_MIDI_MAX_GRID 96
+#define RNN_MIDI_MAX_STEPS 99
+rnn_status rnn_corpus_read_midi(rnn_corpus *corpus, rnn_vocab *vocab,
+                                const char *path, int grow, int grid,
+                                char *why, size_t why_size);
+/* The pitch and steps of a token value of that grid (steps 0 with grid
+ * 0); 0 when the value is no such note. */
+int rnn_midi_note(double value, int grid, int *pitch, int *steps);
+/* A standard MIDI file of one track playing the notes one after another
+ * at 120 beats per minute: each value's note lasts its steps, or an
+ * eighth note with grid 0.  RNN_ERR_ARG when a value is no note of the
+ * grid or the file cannot be written; why says which. */
+rnn_status rnn_midi_write(const char *path, const float *values, long count,
+                          int grid, char *why, size_t why_size);
 
 /* ------------------------------------------------------------ files */
 
