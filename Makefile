@@ -27,8 +27,7 @@ common.sources = pd-rnn/rnn_shared.c $(core.sources)
 cflags = -std=gnu11 -fopenmp-simd -fno-trapping-math -Wno-cast-function-type
 ldlibs = -lm -lpthread
 
-datafiles = README.md LICENSE $(wildcard help-patches/*.pd)
-datadirs = $(wildcard help-patches/tutorial-data)
+datafiles = README.md
 
 PDLIBBUILDER_DIR ?= /usr/share/pd-lib-builder
 include $(PDLIBBUILDER_DIR)/Makefile.pdlibbuilder
@@ -87,7 +86,7 @@ $(build)/gradcheck: tests/gradcheck.c $(core.sources) pd-rnn/core/rnn.h \
 		$(core.sources) $(TEST_LDFLAGS) -lm -lpthread
 
 unit.tests = $(build)/unit $(build)/gradcheck $(build)/modelfile tests/cli.sh \
-	tests/help_reference.sh \
+	tests/help_reference.sh tests/dist.sh tests/midi.sh tests/torch_convert.sh \
 	$(build)/fidelity
 
 check: all $(unit.tests)
@@ -111,5 +110,5 @@ clean-tests:
 	rm -rf $(build)
 
 .PHONY: check demo bench clean-tests clean-bin
-include mk/hardening.mk
+-include mk/hardening.mk
 include mk/dist.mk

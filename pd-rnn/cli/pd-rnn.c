@@ -420,11 +420,15 @@ static int train_epochs(rnn_model *model, const rnn_corpus *corpus,
     int tty = isatty(2);
     double start = now(), shown = start, bits = 0;
     long scored = 0;
+    long longest = 0; /* the longest stretch: the last, by rounding */
+    for (int s = 0; s < streams; s++)
+        if (end[s] - begin[s] > longest)
+            longest = end[s] - begin[s];
     for (long epoch = 1; done < total; epoch++) {
         memcpy(position, begin, (size_t)streams * sizeof(long));
         double epoch_bits = 0;
         long epoch_scored = 0;
-        while (done < total && position[0] < end[0]) {
+        for (long read = 0; done < total && read < longest; read += window) {
             fill_window(corpus, position, end, streams, window, tokens,
                         starts, begin);
             double window_bits;
