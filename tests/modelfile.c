@@ -10,27 +10,6 @@
 #include "../pd-rnn/core/rnn.h"
 #include "check.h"
 
-static int add(rnn_model *model, rnn_token token)
-{
-    int index = -1;
-    rnn_vocab_add(rnn_model_vocab(model), &token, &index);
-    return index;
-}
-
-static int feed(rnn_model *model, int index)
-{
-    const rnn_real *grad, *hidden;
-    int scored, trained;
-    rnn_score score;
-    rnn_model_score(model, index, &grad, &scored, &score);
-    if (grad)
-        rnn_model_cell_gradient(model, grad, rnn_model_hidden(model),
-                                &trained);
-    rnn_model_step_index(model, index, &hidden);
-    rnn_model_predict(model, hidden, rnn_model_hidden(model));
-    return rnn_model_choose(model);
-}
-
 /* 20 events at temperature 0, each prediction fed back in */
 static void generate(rnn_model *model, int first, int *out)
 {
@@ -46,8 +25,8 @@ static rnn_model *trained_model(void)
     rnn_model_set_cell(model, RNN_CELL_ELMAN, 24, 1);
     const char *awkward[] = {"with space", ",", ";", "$1", "\xc3\xa7", "60"};
     for (int i = 0; i < 6; i++)
-        add(model, (rnn_token){RNN_TOKEN_SYMBOL, 0, awkward[i]});
-    add(model, (rnn_token){RNN_TOKEN_FLOAT, 60, NULL});
+        add_token(model, (rnn_token){RNN_TOKEN_SYMBOL, 0, awkward[i]});
+    add_token(model, (rnn_token){RNN_TOKEN_FLOAT, 60, NULL});
     for (int r = 0; r < 60; r++)
         for (int i = 0; i < 7; i++)
             feed(model, (i * 3) % 7);
@@ -91,7 +70,7 @@ int main(void)
           "round trip: awkward tokens at their indices, 60 beside \"60\"");
 
     /* a new token after loading gets the next index, loss finite */
-    int d = add(loaded, (rnn_token){RNN_TOKEN_SYMBOL, 0, "d"});
+    int d = add_token(loaded, (rnn_token){RNN_TOKEN_SYMBOL, 0, "d"});
     rnn_model_set_learn(loaded, 1);
     feed(loaded, 1);
     const rnn_real *grad;

@@ -12,28 +12,7 @@
 
 static int add_symbol(rnn_model *model, const char *text)
 {
-    rnn_token token = {RNN_TOKEN_SYMBOL, 0, text};
-    int index = -1;
-    rnn_vocab_add(rnn_model_vocab(model), &token, &index);
-    return index;
-}
-
-/* One event through the chain as a patch wires it: the index scores the
- * pending prediction and its gradient reaches the cell, then the one-hot
- * step predicts the next.  Returns the predicted index. */
-static int feed(rnn_model *model, int index)
-{
-    const rnn_real *grad, *hidden;
-    int scored, trained;
-    rnn_score score;
-    rnn_model_score(model, index, &grad, &scored, &score);
-    if (grad)
-        rnn_model_cell_gradient(model, grad, rnn_model_hidden(model),
-                                &trained);
-    if (rnn_model_step_index(model, index, &hidden))
-        return -1;
-    rnn_model_predict(model, hidden, rnn_model_hidden(model));
-    return rnn_model_choose(model);
+    return add_token(model, (rnn_token){RNN_TOKEN_SYMBOL, 0, text});
 }
 
 /* Stream a phrase of tokens (one character each) `repeats` times with

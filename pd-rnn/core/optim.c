@@ -69,26 +69,14 @@ rnn_status rnn_param_grow(rnn_param *param, size_t count, double scale,
 {
     if (count <= param->count)
         return RNN_OK;
-    rnn_real **buffers[5];
-    int n = buffers_of(param, buffers);
+
+    /* room, doubling, so that growing one token at a time stays cheap */
     if (count > param->allocated) {
         size_t allocated = param->allocated ? param->allocated : 16;
         while (allocated < count)
             allocated *= 2;
-        rnn_real *fresh[5];
-        for (int b = 0; b < n; b++) {
-            fresh[b] = grown_copy(*buffers[b], param->count, allocated);
-            if (!fresh[b]) {
-                while (b-- > 0)
-                    free(fresh[b]);
-                return RNN_ERR_NOMEM;
-            }
-        }
-        for (int b = 0; b < n; b++) {
-            free(*buffers[b]);
-            *buffers[b] = fresh[b];
-        }
-        param->allocated = allocated;
+        if (rnn_param_reserve(param, allocated))
+            return RNN_ERR_NOMEM;
     }
 
     /* new values at the end: random weights, zero gradient and moments;
