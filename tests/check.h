@@ -25,7 +25,7 @@ static int check_failures;
  * pending prediction and its gradient reaches the cell, then the one-hot
  * step predicts the next.  Returns the predicted index, or -1. */
 #ifdef PD_RNN_CORE_H
-static inline int feed(rnn_model *model, int index)
+__attribute__((unused)) static int feed(rnn_model *model, int index)
 {
     const rnn_real *grad, *hidden;
     int scored, trained;
@@ -41,7 +41,8 @@ static inline int feed(rnn_model *model, int index)
 }
 
 /* The index of a token, added when new. */
-static inline int add_token(rnn_model *model, rnn_token token)
+__attribute__((unused)) static int add_token(rnn_model *model,
+                                            rnn_token token)
 {
     int index = -1;
     rnn_vocab_add(rnn_model_vocab(model), &token, &index);
