@@ -112,3 +112,4 @@ clean-tests:
 .PHONY: check demo bench clean-tests clean-bin
 -include mk/hardening.mk
 include mk/dist.mk
+include mk/tutorials.mk

@@ -239,8 +239,8 @@ for entry in $classes; do
     fi
 
     # loading, see also, version
-    if grep -q '^#X declare -lib rnn' "$patch" &&
-        grep -q '^#X obj [0-9-]* [0-9-]* declare -lib rnn' "$patch"; then
+    if grep -Eq '^#X declare (-path \.\. )?-lib rnn' "$patch" &&
+        grep -Eq '^#X obj [0-9-]+ [0-9-]+ declare (-path \.\. )?-lib rnn' "$patch"; then
         pass "$class: the help patch loads the library with [declare -lib rnn]"
     else
         fail "$class: the help patch needs a [declare -lib rnn] object" \
