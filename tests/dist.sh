@@ -98,7 +98,11 @@ clean_run() { # status out folder
     [ "$1" -eq 0 ] || return 1
     grep -q "couldn't create" "$2" && return 1
     grep -Eiq '(^|[^a-z])error' "$2" && return 1
-    grep -F "$3/rnn.pd_linux" "$2" | grep -q 'succeeded' || return 1
+    # the file it loaded, however the path to it was spelled
+    loaded=$(sed -n 's/.*tried \(.*rnn\.pd_linux\) and succeeded.*/\1/p' \
+        "$2" | head -n 1)
+    [ -n "$loaded" ] || return 1
+    [ "$(realpath "$loaded")" = "$(realpath "$3/rnn.pd_linux")" ] || return 1
     return 0
 }
 
