@@ -104,12 +104,18 @@ $(build)/bench: bench/bench.c $(core.sources) pd-rnn/core/rnn.h
 
 bench: all $(build)/bench
 	sh bench/run.sh
+	sh bench/pd_timing.sh
+
+# a long run: DSP on, 10^6 events through an LSTM-256 chain training on a
+# worker thread, objects made and deleted; memory must stay flat
+soak: all
+	sh soak/run.sh
 
 clean: clean-tests
 clean-tests:
 	rm -rf $(build)
 
-.PHONY: check demo bench clean-tests clean-bin
+.PHONY: check demo bench soak clean-tests clean-bin
 -include mk/hardening.mk
 include mk/dist.mk
 include mk/tutorials.mk
