@@ -319,9 +319,16 @@ static int get_reals(reader *r, rnn_real *values, size_t count)
 
 static int get_param(reader *r, rnn_param *param)
 {
-    return get_reals(r, param->value, param->count)
-           && get_reals(r, param->moment1, param->count)
-           && get_reals(r, param->moment2, param->count);
+    if (!get_reals(r, param->value, param->count)
+        || !get_reals(r, param->moment1, param->count)
+        || !get_reals(r, param->moment2, param->count))
+        return 0;
+
+    /* Adam's variance and Adagrad's sum of squares are never negative */
+    for (size_t i = 0; i < param->count; i++)
+        if (param->moment2[i] < 0)
+            return fail(r, "an optimizer moment is negative");
+    return 1;
 }
 
 /* a number of the header within [low, high] */
@@ -390,6 +397,7 @@ static int get_vocab(reader *r, rnn_model *m)
 /* The shape of the model, as its header gives it. */
 typedef struct shape {
     int type, layers, has_cell, hidden, input, has_readout, width, rows;
+    rnn_rng weight_rng, sample_rng; /* set last: making the parts uses */
 } shape;
 
 static int get_settings(reader *r, rnn_model *m, shape *sh)
@@ -417,10 +425,10 @@ static int get_settings(reader *r, rnn_model *m, shape *sh)
     m->optim.beta2 = get_f64(r);
     m->optim.epsilon = get_f64(r);
     m->temperature = get_f64(r);
-    m->weight_rng.state = get_u64(r);
-    m->weight_rng.inc = get_u64(r) | 1u;
-    m->sample_rng.state = get_u64(r);
-    m->sample_rng.inc = get_u64(r) | 1u;
+    sh->weight_rng.state = get_u64(r);
+    sh->weight_rng.inc = get_u64(r) | 1u;
+    sh->sample_rng.state = get_u64(r);
+    sh->sample_rng.inc = get_u64(r) | 1u;
     if (r->error)
         return 0;
     if (!(m->optim.lr >= 0 && m->optim.lr <= 10) || !(m->optim.clip >= 0)
@@ -618,6 +626,8 @@ rnn_model *rnn_model_from_bytes(const unsigned char *bytes, size_t size,
     if (m->has_cell)
         m->cell.every = m->every > 0 && m->every < m->window ? m->every
                                                              : m->window;
+    m->weight_rng = sh.weight_rng;
+    m->sample_rng = sh.sample_rng;
     return m;
 }
 

@@ -192,7 +192,7 @@ void rnn_exp_inplace(rnn_real *y, int n)
         p_ = p_ * r_ + 0.5f;                                             \
         p_ = p_ * r_ + 1.0f;                                             \
         p_ = p_ * r_ + 1.0f;                                             \
-        scale_.i = (shift_.i - 0x4B400000 + 127) << 23;                  \
+        scale_.i = (int)((unsigned)(shift_.i - 0x4B400000 + 127) << 23);  \
         (result) = p_ * scale_.f;                                        \
     } while (0)
 

@@ -643,7 +643,7 @@ rnn_status rnn_model_set_temperature(rnn_model *model, double temperature)
 
 rnn_status rnn_model_set_top_k(rnn_model *model, int top_k)
 {
-    if (top_k < 0)
+    if (top_k < 0 || top_k > RNN_MAX_VOCAB)
         return RNN_ERR_ARG;
     model->top_k = top_k;
     return RNN_OK;

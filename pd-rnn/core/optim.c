@@ -121,6 +121,8 @@ void rnn_param_swap_next(rnn_param *param)
 
 void rnn_param_init(rnn_param *param, double scale, rnn_rng *rng)
 {
+    if (param->count == 0)
+        return;
     fill_uniform(param->value, param->count, scale, rng);
     memset(param->grad, 0, param->count * sizeof(rnn_real));
     memset(param->moment1, 0, param->count * sizeof(rnn_real));

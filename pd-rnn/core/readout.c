@@ -110,6 +110,16 @@ void rnn_readout_forward(rnn_readout *readout)
     memcpy(logits, readout->bias.value, (size_t)rows * sizeof *logits);
     rnn_matvec_add(logits, readout->weight.value, readout->pending, rows, h);
 
+    /* weights too large for float (read from a file, or driven there by a
+     * learning rate far too high) give infinite or NaN logits: bounded
+     * here, so that no NaN reaches a probability */
+    for (int r = 0; r < rows; r++) {
+        if (!(logits[r] > -3e38f))
+            logits[r] = -3e38f;
+        else if (logits[r] > 3e38f)
+            logits[r] = 3e38f;
+    }
+
     /* softmax, shifted by the largest logit */
     rnn_real top = logits[rnn_argmax(logits, rows)];
     for (int r = 0; r < rows; r++)

@@ -446,6 +446,15 @@ static void layer_forward(rnn_recurrent *rec, int l, int index,
     else
         elman_forward(rec, layer, cache);
 
+    /* sums that overflowed (huge inputs or weights) would carry NaN into
+     * every later step: such a value becomes 0 */
+    for (int b = 0; b < rec->width; b++) {
+        rnn_real *values = block(cache, b, h);
+        for (int i = 0; i < h; i++)
+            if (!isfinite(values[i]))
+                values[i] = 0;
+    }
+
     size_t bytes = (size_t)h * sizeof(rnn_real);
     memcpy(layer->h, block(cache, rec->width - 1, h), bytes);
     if (rec->type == RNN_CELL_LSTM)
