@@ -19,7 +19,8 @@
  * the header, 13 u32 and 6 f64.  With FUZZ_IGNORE_KNOWN set in the
  * environment, the round trip ignores them (and the checksum), and files
  * with a negative second moment are skipped, so that a fuzzing session can
- * go past the known bugs of fuzz/regressions/model_file and model_file_crc, to find others
+ * go past the known bugs in fuzz/regressions/model_file and
+ * model_file_crc to find others
  * (read-moves-weight-rng.rnn, negative-adagrad-sum). */
 #define WEIGHT_RNG (HEADER_SIZE + 13 * 4 + 6 * 8)
 

@@ -67,11 +67,11 @@ check-asan: asan-lib asan-units
 # ------------------------------------------------------------ valgrind
 
 # The unit tests as built by "make check", and these patches, chosen so
-# that every object and inlet, each cell type, the files and the worker
-# thread run at least once (tests/hardening/README.md says why each).
+# that every object and inlet (hostile_*), each cell type
+# (cell_types_learn), the files (file_*, keep_k) and the worker thread
+# (thread_lifecycle) run at least once.
 VALGRIND_PATCHES = hostile_encode hostile_cell hostile_decode \
-	cell_types_learn file_roundtrip file_bad_files keep_k \
-	file_continue_learning chars_utf8 lifetime
+	cell_types_learn file_roundtrip file_bad_files keep_k thread_lifecycle
 VALGRIND_UNITS = $(build)/unit $(build)/modelfile
 valgrind.logs := $(hard.root)/valgrind
 
@@ -116,7 +116,8 @@ $(fuzz.dir)/libfuzzer/%: fuzz/*.c $(fuzz.core) $(fuzz.headers)
 # replay builds: the same targets, a main of our own, gcc and ASan
 $(fuzz.dir)/replay/%: fuzz/*.c $(fuzz.core) $(fuzz.headers)
 	@mkdir -p $(@D)
-	$(HARDEN_CC) $(fuzz.flags) $(fuzz.sanitize) -fno-omit-frame-pointer -Wall -Wextra \
+	$(HARDEN_CC) $(fuzz.flags) $(fuzz.sanitize) -fno-omit-frame-pointer \
+		-Wall -Wextra \
 		$(fuzz.def.$*) -o $@ $(fuzz.src.$*) fuzz/replay.c \
 		$(fuzz.core) -lm -lpthread
 
@@ -156,7 +157,8 @@ check-double:
 	@sh $(hard.scripts)/mirror.sh $(double.dir)/32 32 $(DOUBLE_FLAGS)
 	$(MAKE) --no-print-directory -C $(double.dir)/32 CC=$(HARDEN_CC) \
 		CPPFLAGS="-DPD_FLOATSIZE=32" CFLAGS="$(DOUBLE_FLAGS)" all
-	HARDEN_CC=$(HARDEN_CC) sh $(hard.scripts)/precision.sh $(double.dir)
+	HARDEN_CC=$(HARDEN_CC) sh $(hard.scripts)/precision.sh $(double.dir) \
+		$(core.sources)
 
 # ------------------------------------------------------------ all
 

@@ -24,8 +24,10 @@ for target in "$@"; do
         passed=$((passed + 1))
     else
         echo "FAIL $target (status $status)"
-        printf '%s\n' "$out" | grep -v '^replay: ' | head -n 40 | sed 's/^/  | /'
-        printf '%s\n' "$out" | grep '^replay: ' | tail -n 1 | sed 's/^/  last input: /'
+        printf '%s\n' "$out" | grep -v '^replay: ' | head -n 40 |
+            sed 's/^/  | /'
+        printf '%s\n' "$out" | grep '^replay: ' | tail -n 1 |
+            sed 's/^/  last input: /'
         failed=$((failed + 1))
     fi
 done

@@ -35,6 +35,8 @@ ${HARDEN_CC:-gcc} -O2 -o "$work/storm_gen" "$here/storm_gen.c" ||
     fail "cannot build storm_gen"
 "$work/storm_gen" "$seed" "$count" "$work" >"$work/storm.txt" 2>"$work/gen" ||
     fail "storm_gen failed"
+# the last line proves that the whole storm was delivered
+echo "mark storm-last;" >>"$work/storm.txt"
 head -c 4096 "$here/storm.pd" >"$work/garbage.rnn"
 : >"$work/empty.rnn"
 
@@ -49,7 +51,7 @@ seconds=$(($(date +%s) - start))
 
 # what the storm printed, between its two marks
 sed -n '/^mark: storm-begin/,/^mark: storm-end/p' "$work/out" >"$work/storm"
-lines=$(($(wc -l <"$work/storm") - 2))
+lines=$(($(wc -l <"$work/storm") - 3))
 errors=$(grep -c 'error:' "$work/storm")
 # Pd's own [receive] refuses 'float SYMBOL' and 'symbol FLOAT' before any
 # object of ours sees them; every other error must be ours
@@ -58,7 +60,8 @@ foreign=$(grep 'error:' "$work/storm" | grep -v \
     "^error: bad arguments for message '[a-z]*' to object 'receive'")
 longest=$(awk '{ if (length($0) > n) n = length($0) } END { print n + 0 }' \
     "$work/storm")
-echo "storm: $count messages ($(cat "$work/gen" | sed 's/^storm_gen: //')), seed $seed, ${seconds}s"
+echo "storm: $count messages ($(sed 's/^storm_gen: //' "$work/gen")," \
+    "seed $seed, ${seconds}s"
 echo "storm: $lines lines printed, $errors of them errors, the longest" \
     "$longest characters"
 grep 'error:' "$work/storm" | sed 's/[-0-9.e+]*[0-9][-0-9.e+]*/N/g' |
@@ -67,6 +70,7 @@ grep 'error:' "$work/storm" | sed 's/[-0-9.e+]*[0-9][-0-9.e+]*/N/g' |
 
 [ "$status" -eq 0 ] || fail "pd exited with status $status"
 grep -q "couldn't create" "$work/out" && fail "an object couldn't be created"
+grep -q '^mark: storm-last' "$work/out" || fail "the storm did not end"
 grep -q '^mark: alive' "$work/out" || fail "no 'alive' mark after the storm"
 [ "$foreign" -eq 0 ] || fail "$foreign error lines not from our objects"
 for model in e g l; do
