@@ -626,6 +626,8 @@ rnn_status rnn_model_set_optim(rnn_model *model, rnn_optim_kind kind)
     }
     for (int p = 0; p < count; p++) {
         size_t bytes = params[p]->count * sizeof(rnn_real);
+        if (bytes == 0)
+            continue; /* a readout before the first token */
         memset(params[p]->moment1, 0, bytes);
         memset(params[p]->moment2, 0, bytes);
     }

@@ -179,7 +179,9 @@ rnn_status rnn_optim_apply(const rnn_optim *optim, rnn_param **params,
         norm2 += rnn_sum_squares(params[p]->grad, params[p]->count);
     if (!isfinite(norm2)) {
         for (int p = 0; p < count; p++)
-            memset(params[p]->grad, 0, params[p]->count * sizeof(rnn_real));
+            if (params[p]->count)
+                memset(params[p]->grad, 0,
+                       params[p]->count * sizeof(rnn_real));
         return RNN_ERR_NONFINITE;
     }
     {
