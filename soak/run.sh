@@ -16,8 +16,8 @@
 # /proc/PID/status) and its thread count every SOAK_SAMPLE seconds, with
 # the event count the patch last printed. After WARM events (by then the
 # first write, read, thread switch and object cycles are done) it takes
-# "start", the largest RSS over the next fifth of the remaining events,
-# and "end", the largest over the last fifth (largest: the worker is
+# "start", the median RSS over the next fifth of the remaining events,
+# and "end", the median over the last fifth (medians: the worker is
 # switched off now and then, which frees its buffers for a moment). The
 # run fails when Pd crashes, errs or times out, when end exceeds start by
 # more than SOAK_MARGIN_MB, or when Pd ever has more than 3 threads (its
@@ -115,17 +115,28 @@ status=$?
 pid=
 elapsed=$(($(date +%s) - start))
 
-# start: the largest RSS in the fifth of the run after the warm-up; end:
-# the largest in the last fifth (both allow for transient buffers and for
-# the worker being switched off for a moment)
+# start: the median RSS in the fifth of the run after the warm-up; end:
+# the median in the last fifth.  Medians, because the run makes and
+# deletes whole chains (a spike for a moment) and switches the worker off
+# (a dip for a moment): a leak moves the median, a moment does not.
 span=$(((events - warm) / 5))
 eval "$(awk -v warm="$warm" -v span="$span" -v last="$events" '
-    $2 >= warm && $2 < warm + span { if ($3 > s) s = $3; n1++ }
-    $2 >= last - span { if ($3 > e) e = $3; n2++ }
+    function median(a, n,    i, j, v) {
+        for (i = 1; i < n; i++) {
+            v = a[i]
+            for (j = i - 1; j >= 0 && a[j] > v; j--)
+                a[j + 1] = a[j]
+            a[j + 1] = v
+        }
+        return n ? a[int(n / 2)] : 0
+    }
+    $2 >= warm && $2 < warm + span { first[n1++] = $3 }
+    $2 >= last - span { final[n2++] = $3 }
     $2 >= warm { if ($4 > tmax) tmax = $4; if (tmin == "" || $4 < tmin) tmin = $4 }
     { if ($3 > peak) peak = $3 }
     END {
-        printf "base_rss=%d end_rss=%d n_start=%d n_end=%d", s, e, n1, n2
+        printf "base_rss=%d end_rss=%d n_start=%d n_end=%d", median(first, n1),
+            median(final, n2), n1, n2
         printf " peak_rss=%d min_threads=%d max_threads=%d\n", peak, tmin, tmax
     }' "$samples")"
 ok=1
