@@ -14,6 +14,7 @@
  * queued.  The worker calls nothing but the core and the C library. */
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,6 +163,25 @@ static rnn_status copy_window(rnn_worker *w, const rnn_recurrent *rec)
     return RNN_OK;
 }
 
+/* The worker runs at ordinary priority, whatever its creator's: a thread
+ * that inherited Pd's real-time priority could starve, or stall, Pd. */
+static int start_thread(rnn_worker *w)
+{
+    pthread_attr_t attr;
+    struct sched_param param = {0};
+    int failed = pthread_attr_init(&attr);
+    if (!failed) {
+        pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+        pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
+        pthread_attr_setschedparam(&attr, &param);
+        failed = pthread_create(&w->thread, &attr, worker_main, w);
+        pthread_attr_destroy(&attr);
+    }
+    if (failed) /* as the creator is, then */
+        failed = pthread_create(&w->thread, NULL, worker_main, w);
+    return failed;
+}
+
 rnn_worker *rnn_worker_new(rnn_recurrent *rec)
 {
     rnn_worker *w = calloc(1, sizeof *w);
@@ -179,7 +199,7 @@ rnn_worker *rnn_worker_new(rnn_recurrent *rec)
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
     pthread_cond_init(&w->finished, NULL);
-    if (pthread_create(&w->thread, NULL, worker_main, w)) {
+    if (start_thread(w)) {
         for (int p = 0; p < count; p++)
             rnn_param_drop_next(params[p]);
         pthread_mutex_destroy(&w->lock);
