@@ -293,7 +293,7 @@ static void rnn_cell_restore(t_rnn_cell *x, t_symbol *s, int argc,
     free(bytes);
     if (!model) {
         rnn_error(x, WHAT ": the model kept in the patch is damaged (%s); "
-                    "starting a new one", why);
+                     "the model is unchanged", why);
         return;
     }
     rnn_shared *shared = x->x_base.b_shared;

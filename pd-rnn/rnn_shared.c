@@ -516,9 +516,11 @@ int rnn_common_method(rnn_base *b, t_symbol *s, int argc, t_atom *argv)
     double value;
     if (!strcmp(name, "reset") || !strcmp(name, "clear")
         || !strcmp(name, "print")) {
-        if (argc > 0)
-            rnn_error(b, "%s: '%s' takes no argument; ignored them", what,
-                     name);
+        if (argc > 0) {
+            rnn_error(b, "%s: '%s' takes no argument: nothing done", what,
+                      name);
+            return 1;
+        }
         if (name[0] == 'r')
             rnn_model_reset(model);
         else if (name[0] == 'c')

@@ -60,7 +60,7 @@ foreign=$(grep 'error:' "$work/storm" | grep -v \
     "^error: bad arguments for message '[a-z]*' to object 'receive'")
 longest=$(awk '{ if (length($0) > n) n = length($0) } END { print n + 0 }' \
     "$work/storm")
-echo "storm: $count messages ($(sed 's/^storm_gen: //' "$work/gen")," \
+echo "storm: $count messages ($(sed 's/^storm_gen: //' "$work/gen"))," \
     "seed $seed, ${seconds}s"
 echo "storm: $lines lines printed, $errors of them errors, the longest" \
     "$longest characters"
