@@ -21,10 +21,10 @@ show() { tail -n "${2:-10}" "$1" | sed 's/^/  | /'; }
 
 # ------------------------------------------------------------ install
 
-make -C "$top" --no-print-directory install DESTDIR="$work/root" \
+make -C "$top" --no-print-directory install DESTDIR="$work/destdir" \
     PDLIBDIR=/lib/pd/extra >"$work/install.log" 2>&1
 status=$?
-lib="$work/root/lib/pd/extra/rnn"
+lib="$work/destdir/lib/pd/extra/rnn"
 if [ "$status" -eq 0 ] && [ -d "$lib" ]; then
     pass "make install DESTDIR=... PDLIBDIR=/lib/pd/extra"
 else
