@@ -116,6 +116,18 @@ static int rnn_encode_acceptable(t_rnn_encode *x, int argc,
     return 1;
 }
 
+/* Accepted atoms, in order; `after` says whether an element came before
+ * them, which in -chars mode a space then separates from the first. */
+static void rnn_encode_atoms(t_rnn_encode *x, int after, int argc,
+                             const t_atom *argv)
+{
+    for (int i = 0; i < argc; i++) {
+        if (x->x_chars && (i > 0 || after))
+            rnn_encode_characters(x, " ");
+        rnn_encode_atom(x, argv + i);
+    }
+}
+
 /* A list is a sequence of events; in -chars mode its elements are words
  * of one text, a space between each. */
 static void rnn_encode_list(t_rnn_encode *x, t_symbol *s, int argc,
@@ -129,11 +141,7 @@ static void rnn_encode_list(t_rnn_encode *x, t_symbol *s, int argc,
     }
     if (!rnn_encode_acceptable(x, argc, argv))
         return;
-    for (int i = 0; i < argc; i++) {
-        if (x->x_chars && i > 0)
-            rnn_encode_characters(x, " ");
-        rnn_encode_atom(x, argv + i);
-    }
+    rnn_encode_atoms(x, 0, argc, argv);
 }
 
 static void rnn_encode_float(t_rnn_encode *x, t_float f)
@@ -164,15 +172,12 @@ static void rnn_encode_anything(t_rnn_encode *x, t_symbol *s, int argc,
         return;
     if (!rnn_encode_acceptable(x, argc, argv))
         return;
-    t_atom *whole = getbytes((argc + 1) * sizeof *whole);
-    if (!whole) {
-        rnn_error(x, WHAT ": out of memory");
-        return;
-    }
-    SETSYMBOL(whole, s);
-    memcpy(whole + 1, argv, argc * sizeof *whole);
-    rnn_encode_list(x, &s_list, argc + 1, whole);
-    freebytes(whole, (argc + 1) * sizeof *whole);
+
+    /* the selector, then its arguments: no list is built for them */
+    t_atom selector;
+    SETSYMBOL(&selector, s);
+    rnn_encode_atom(x, &selector);
+    rnn_encode_atoms(x, 1, argc, argv);
 }
 
 static void *rnn_encode_new(t_symbol *s, int argc, t_atom *argv)
