@@ -9,32 +9,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/pd-rnn-cli.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 failed=0
 
-check() { # description command...
-    what=$1
-    shift
-    if "$@" >"$work/out" 2>"$work/err"; then
-        echo "PASS $what"
-    else
-        echo "FAIL $what"
-        sed 's/^/  | /' "$work/err" | tail -5
-        failed=1
-    fi
-}
-
-refuses() { # description command... : must exit non-zero with one line
-    what=$1
-    shift
-    if "$@" >"$work/out" 2>"$work/err"; then
-        echo "FAIL $what: exit 0"
-        failed=1
-    elif [ "$(wc -l <"$work/err")" -eq 1 ] && grep -q '^pd-rnn: ' "$work/err"; then
-        echo "PASS $what: $(cat "$work/err")"
-    else
-        echo "FAIL $what: not one 'pd-rnn:' line"
-        sed 's/^/  | /' "$work/err" | tail -5
-        failed=1
-    fi
-}
+. "$top/tests/checks.sh"
 
 head -c 60000 "$top/data/tinyshakespeare.txt" >"$work/train.txt"
 tail -c 20000 "$top/data/tinyshakespeare.txt" >"$work/val.txt"
