@@ -52,10 +52,22 @@ asan-units:
 	$(MAKE) --no-print-directory build=$(asan.bin) CC=$(HARDEN_CC) \
 		CFLAGS="$(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" $(asan.units)
 
+# The command line, instrumented; tests/cli.sh, midi.sh and torch_convert.sh
+# run it as $RNN_CLI.
+asan.cli := $(asan.bin)/pd-rnn
+$(asan.cli): pd-rnn/cli/pd-rnn.c $(core.sources) $(offline.sources) \
+		pd-rnn/core/rnn.h pd-rnn/core/internal.h
+	@mkdir -p $(asan.bin)
+	$(HARDEN_CC) $(CLI_CFLAGS) $(ASAN_FLAGS) -o $@ pd-rnn/cli/pd-rnn.c \
+		$(core.sources) $(offline.sources) $(ASAN_FLAGS) $(smf.libs) \
+		-lsndfile \
+		-lm -lpthread
+
 # The storm runs in the same instrumented Pd; STORM_MESSAGES shortens it.
-check-asan: asan-lib asan-units
+check-asan: asan-lib asan-units $(asan.cli)
 	HARDEN_PRELOAD="$(strip $(asan.preload))" \
 	UNIT_TESTS="$(asan.units)" RNN_LIB_DIR="$(CURDIR)/$(asan.tree)" \
+	RNN_CLI="$(CURDIR)/$(asan.cli)" \
 	PD="$(CURDIR)/$(hard.scripts)/pd-preload.sh" \
 	sh $(hard.scripts)/sanitized.sh $(asan.logs) sh tests/run.sh
 	HARDEN_PRELOAD="$(strip $(asan.preload))" \

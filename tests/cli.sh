@@ -4,7 +4,13 @@
 # One line per check, PASS or FAIL, for tests/run.sh.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-cli="$top/bin/pd-rnn"
+cli=${RNN_CLI:-$top/bin/pd-rnn}
+pd=${PD:-pd}
+lib=${RNN_LIB_DIR:-$top}
+if [ ! -x "$cli" ]; then
+    echo "FAIL $cli is not built: run make first"
+    exit 1
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/pd-rnn-cli.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 failed=0
@@ -93,7 +99,7 @@ if command -v pd >/dev/null 2>&1; then
 #X connect 5 1 2 1;
 #X connect 2 2 3 0;
 PATCH
-    timeout 60 pd -nogui -noaudio -batch -stderr -noprefs -path "$top" \
+    timeout 60 "$pd" -nogui -noaudio -batch -stderr -noprefs -path "$lib" \
         -open "$work/read.pd" \
         -send "cli-read read $work/text.rnn" -send "cli-read learn 0" \
         -send "cli-probe symbol ROMEO" -send "pd quit" >"$work/pd" 2>&1
@@ -130,8 +136,8 @@ PATCH
     for code in $(printf 'KING%s' "$(cat "$work/greedy")" | od -An -tu1); do
         sends="$sends -send 'g-code $code'"
     done
-    eval timeout 60 pd -nogui -noaudio -batch -stderr -noprefs \
-        -path "'$top'" -open "'$work/greedy.pd'" \
+    eval timeout 60 "'$pd'" -nogui -noaudio -batch -stderr -noprefs \
+        -path "'$lib'" -open "'$work/greedy.pd'" \
         -send "'g-read read $work/text.rnn'" -send "'g-read learn 0'" \
         $sends -send "'pd quit'" >"$work/pd2" 2>&1
     # Pd's predictions after K I N G and each sampled character but the

@@ -9,7 +9,13 @@
 # One line per check, PASS or FAIL; exits non-zero when one failed.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-cli="$top/bin/pd-rnn"
+cli=${RNN_CLI:-$top/bin/pd-rnn}
+pd=${PD:-pd}
+lib=${RNN_LIB_DIR:-$top}
+if [ ! -x "$cli" ]; then
+    echo "FAIL $cli is not built: run make first"
+    exit 1
+fi
 bach="$top/../shared/data/bach_846.mid"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pd-rnn-midi.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
@@ -177,7 +183,7 @@ fi
 # [rnn.cell] reads the model of durations; notes go in as [expr] makes
 # them and the predictions come out split by [div 100] and [mod 100]
 if command -v pd >/dev/null 2>&1; then
-    timeout 60 pd -nogui -noaudio -batch -stderr -noprefs -path "$top" \
+    timeout 60 "$pd" -nogui -noaudio -batch -stderr -noprefs -path "$lib" \
         -open "$top/tests/midi_pd.pd" -send "midi-cell read $model" \
         -send "midi-cell learn 0" -send "midi-note 60 8" \
         -send "midi-note 64 4" -send "midi-note 48 2" \

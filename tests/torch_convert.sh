@@ -9,7 +9,13 @@
 # TORCH_SECONDS (2) is how long each PyTorch model trains.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-cli="$top/bin/pd-rnn"
+cli=${RNN_CLI:-$top/bin/pd-rnn}
+pd=${PD:-pd}
+lib=${RNN_LIB_DIR:-$top}
+if [ ! -x "$cli" ]; then
+    echo "FAIL $cli is not built: run make first"
+    exit 1
+fi
 py=/usr/bin/python3
 convert="$top/tools/torch_convert.py"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pd-rnn-torch.XXXXXX") || exit 2
@@ -217,7 +223,7 @@ PATCH
 
 # Pd reads MODEL, learning off, from a zero state, takes the prime
 pd_probs() { # model log
-    timeout 60 pd -nogui -noaudio -batch -stderr -noprefs -path "$top" \
+    timeout 60 "$pd" -nogui -noaudio -batch -stderr -noprefs -path "$lib" \
         -open "$work/probs.pd" -send "tc-read read $1" \
         -send "tc-read learn 0" -send "tc-read reset" \
         -send "tc-probe symbol $prime" -send "pd quit" >"$2" 2>&1
