@@ -85,7 +85,21 @@ $(build)/gradcheck: tests/gradcheck.c $(core.sources) pd-rnn/core/rnn.h \
 	$(CC) $(TEST_CFLAGS) -DRNN_REAL_DOUBLE -o $@ tests/gradcheck.c \
 		$(core.sources) $(TEST_LDFLAGS) -lm -lpthread
 
-unit.tests = $(build)/unit $(build)/gradcheck $(build)/modelfile tests/cli.sh \
+# the offline trainer's minibatches against its reference, in both
+# precisions
+$(build)/trainer: tests/trainer.c $(core.sources) pd-rnn/core/trainer.c \
+		pd-rnn/core/rnn.h pd-rnn/core/internal.h
+	@mkdir -p $(build)
+	$(CC) $(TEST_CFLAGS) -o $@ tests/trainer.c $(core.sources) \
+		pd-rnn/core/trainer.c $(TEST_LDFLAGS) -lm -lpthread
+$(build)/trainer64: tests/trainer.c $(core.sources) pd-rnn/core/trainer.c \
+		pd-rnn/core/rnn.h pd-rnn/core/internal.h
+	@mkdir -p $(build)
+	$(CC) $(TEST_CFLAGS) -DRNN_REAL_DOUBLE -o $@ tests/trainer.c \
+		$(core.sources) pd-rnn/core/trainer.c $(TEST_LDFLAGS) -lm -lpthread
+
+unit.tests = $(build)/unit $(build)/gradcheck $(build)/modelfile \
+	$(build)/trainer $(build)/trainer64 tests/cli.sh \
 	tests/help_reference.sh tests/dist.sh tests/midi.sh tests/torch_convert.sh \
 	$(build)/fidelity
 

@@ -65,6 +65,12 @@ void rnn_adagrad_update(const rnn_real *value, rnn_real *out,
                         rnn_real rate, rnn_real epsilon, rnn_real scale);
 rnn_real rnn_sum_squares(const rnn_real *values, size_t n);
 
+/* C (m x n, row stride ldc) += op(A) B, B (k x n, row stride ldb); op(A)
+ * is the (m x k) A, or the transpose of the (k x m) A when a_transposed,
+ * its rows lda apart. */
+void rnn_gemm(int a_transposed, int m, int n, int k, const rnn_real *a,
+              int lda, const rnn_real *b, int ldb, rnn_real *c, int ldc);
+
 /* Clip the gradients of a group of tensors to the norm bound, apply one
  * step (into each tensor's next weights when into_next), and zero the
  * gradients.  *step counts the group's updates (Adam's
@@ -91,6 +97,28 @@ typedef struct rnn_layer {
     rnn_real *grad_pre_in;  /* (gates*hidden) dLoss/d(W x + b) */
     rnn_real *grad_pre_rec; /* (gates*hidden) dLoss/d(U h' + b') */
 } rnn_layer;
+
+/* What a step keeps of each layer for the backward pass, in blocks of H
+ * values (recurrent.c names them); the layer's output h is always the
+ * last block, the LSTM's cell state c block RNN_LSTM_C. */
+#define RNN_LSTM_C 4
+int rnn_cell_gates(rnn_cell_type type); /* blocks of H in W x, U h */
+int rnn_cell_width(rnn_cell_type type); /* blocks of H a step keeps */
+/* One layer's gates at one step from its pre-activations W x + b and
+ * U h' + b', into the step's cache; c_prev is the LSTM's c' (else
+ * unused). */
+void rnn_gates_forward(rnn_cell_type type, int hidden, const rnn_real *pre_in,
+                       const rnn_real *pre_rec, const rnn_real *h_prev,
+                       const rnn_real *c_prev, rnn_real *cache);
+/* Back through the gates of one step: the gradients of both
+ * pre-activations from dLoss/dh, dc (the LSTM's dLoss/dc, updated in
+ * place to dLoss/dc'), and in dh_prev the part of dLoss/dh' that does not
+ * pass through U (the GRU's z h'; zeros for the others). */
+void rnn_gates_backward(rnn_cell_type type, int hidden,
+                        const rnn_real *cache, const rnn_real *dh,
+                        const rnn_real *h_prev, const rnn_real *c_prev,
+                        rnn_real *dc, rnn_real *grad_pre_in,
+                        rnn_real *grad_pre_rec, rnn_real *dh_prev);
 
 /* The stack of layers and the window of recent steps kept for truncated
  * BPTT, a ring. */
@@ -139,6 +167,8 @@ void rnn_recurrent_add_error(rnn_recurrent *rec, const rnn_real *grad);
 /* backward over the ring into the gradient buffers (no update) */
 void rnn_recurrent_backward(rnn_recurrent *rec);
 void rnn_recurrent_forget(rnn_recurrent *rec);
+/* the window restarts at the current state, the steps it held dropped */
+void rnn_recurrent_restart(rnn_recurrent *rec);
 /* every tensor, four a layer: w_in, w_rec, b_in, b_rec */
 int rnn_recurrent_params(rnn_recurrent *rec, rnn_param **params, int max);
 
@@ -167,6 +197,9 @@ rnn_status rnn_readout_grow(rnn_readout *readout, int rows, rnn_rng *rng);
 rnn_status rnn_readout_reserve(rnn_readout *readout, int rows);
 /* logits and probabilities of the pending hidden state */
 void rnn_readout_forward(rnn_readout *readout);
+/* probabilities of logits (rows > 0), logits that are not finite bounded
+ * first, in place */
+void rnn_softmax(rnn_real *logits, rnn_real *probs, int rows);
 /* loss (nats) of a target; accumulates the gradients and grad_hidden */
 double rnn_readout_backward(rnn_readout *readout, int target);
 
@@ -212,6 +245,13 @@ struct rnn_model {
     double loss_sum;
     int hit_sum;
 };
+
+/* rnn_trainer_new with its way of working chosen: minibatches (batched),
+ * or each stream on its own, token by token through the cell as in Pd,
+ * what the minibatches are checked against. */
+rnn_trainer *rnn_trainer_kind_new(rnn_model *model, int streams,
+                                  int threads, int batched,
+                                  rnn_status *status);
 
 /* Train on what was gathered since the last update (when learning). */
 void rnn_model_flush(rnn_model *model);

@@ -97,6 +97,93 @@ RNN_HOT void rnn_outer_add(rnn_real *matrix, const rnn_real *a,
     }
 }
 
+/* C += op(A) B: C is (m x n), B (k x n), op(A) (m x k), each row-major
+ * with its own row stride; op(A) is A, or the transpose of a (k x m) A
+ * when a_transposed.  The minibatch kernel of the offline trainer: a tile
+ * of six rows by sixteen columns of C stays in registers while k runs, so
+ * each value of B loaded serves six rows and each of A sixteen columns. */
+#define GEMM_ROWS 6
+#define GEMM_COLS 16
+#define GEMM_DEPTH 256
+
+/* One tile of `rows` (a constant once inlined) by GEMM_COLS, of which the
+ * first `cols` are stored. */
+static inline __attribute__((always_inline)) void
+gemm_tile(int rows, int cols, int k, const rnn_real *a, size_t a_row,
+          size_t a_col, const rnn_real *b, size_t ldb, rnn_real *c,
+          size_t ldc)
+{
+    rnn_real t[GEMM_ROWS][GEMM_COLS];
+    for (int r = 0; r < rows; r++)
+#pragma omp simd
+        for (int q = 0; q < GEMM_COLS; q++)
+            t[r][q] = 0;
+    for (int p = 0; p < k; p++) {
+        const rnn_real *bp = b + (size_t)p * ldb;
+        const rnn_real *ap = a + (size_t)p * a_col;
+        rnn_real x[GEMM_ROWS];
+        for (int r = 0; r < rows; r++)
+            x[r] = ap[r * a_row];
+#pragma omp simd
+        for (int q = 0; q < GEMM_COLS; q++) {
+            rnn_real v = bp[q];
+            for (int r = 0; r < rows; r++)
+                t[r][q] += x[r] * v;
+        }
+    }
+    for (int r = 0; r < rows; r++)
+        for (int q = 0; q < cols; q++)
+            c[r * ldc + q] += t[r][q];
+}
+
+/* Sixteen columns of C (or the last `cols` of them, with B's read from
+ * a panel padded with zeros), all rows. */
+static inline __attribute__((always_inline)) void
+gemm_columns(int cols, int m, int k, const rnn_real *a, size_t a_row,
+             size_t a_col, const rnn_real *b, size_t ldb, rnn_real *c,
+             size_t ldc)
+{
+    int i = 0;
+    for (; i + GEMM_ROWS <= m; i += GEMM_ROWS)
+        gemm_tile(GEMM_ROWS, cols, k, a + i * a_row, a_row, a_col, b, ldb,
+                  c + i * ldc, ldc);
+    for (; i + 2 <= m; i += 2)
+        gemm_tile(2, cols, k, a + i * a_row, a_row, a_col, b, ldb,
+                  c + i * ldc, ldc);
+    if (i < m)
+        gemm_tile(1, cols, k, a + i * a_row, a_row, a_col, b, ldb,
+                  c + i * ldc, ldc);
+}
+
+RNN_HOT void rnn_gemm(int a_transposed, int m, int n, int k,
+                      const rnn_real *a, int lda, const rnn_real *b, int ldb,
+                      rnn_real *c, int ldc)
+{
+    size_t a_col = a_transposed ? (size_t)lda : 1;
+    size_t a_row = a_transposed ? 1 : (size_t)lda;
+    rnn_real panel[GEMM_DEPTH * GEMM_COLS];
+    /* k in slices, so that a slice of sixteen columns of B stays in the
+     * first-level cache while the rows of A pass */
+    for (int p = 0; p < k; p += GEMM_DEPTH) {
+        int depth = k - p < GEMM_DEPTH ? k - p : GEMM_DEPTH;
+        const rnn_real *ap = a + (size_t)p * a_col;
+        const rnn_real *bp = b + (size_t)p * ldb;
+        int j = 0;
+        for (; j + GEMM_COLS <= n; j += GEMM_COLS)
+            gemm_columns(GEMM_COLS, m, depth, ap, a_row, a_col, bp + j,
+                         (size_t)ldb, c + j, (size_t)ldc);
+        if (j < n) {
+            int cols = n - j;
+            for (int r = 0; r < depth; r++)
+                for (int q = 0; q < GEMM_COLS; q++)
+                    panel[r * GEMM_COLS + q] =
+                        q < cols ? bp[(size_t)r * ldb + j + q] : 0;
+            gemm_columns(cols, m, depth, ap, a_row, a_col, panel, GEMM_COLS,
+                         c + j, (size_t)ldc);
+        }
+    }
+}
+
 RNN_HOT rnn_real rnn_sum_squares(const rnn_real *values, size_t n)
 {
     rnn_real sum = 0;

@@ -109,7 +109,11 @@ void rnn_readout_forward(rnn_readout *readout)
     /* logits = W h + bias */
     memcpy(logits, readout->bias.value, (size_t)rows * sizeof *logits);
     rnn_matvec_add(logits, readout->weight.value, readout->pending, rows, h);
+    rnn_softmax(logits, probs, rows);
+}
 
+void rnn_softmax(rnn_real *logits, rnn_real *probs, int rows)
+{
     /* weights too large for float (read from a file, or driven there by a
      * learning rate far too high) give infinite or NaN logits: bounded
      * here, so that no NaN reaches a probability */

@@ -23,18 +23,16 @@
 
 #include "internal.h"
 
-/* What a step keeps of each layer for the backward pass, each block H
- * values long; the layer's output h is always the last block. */
 enum { ELMAN_H, ELMAN_WIDTH };
 enum { GRU_R, GRU_Z, GRU_N, GRU_HN, GRU_H, GRU_WIDTH };
-enum { LSTM_I, LSTM_F, LSTM_G, LSTM_O, LSTM_C, LSTM_TC, LSTM_H, LSTM_WIDTH };
+enum { LSTM_I, LSTM_F, LSTM_G, LSTM_O, LSTM_TC = 5, LSTM_H, LSTM_WIDTH };
 
-static int gates_of(rnn_cell_type type)
+int rnn_cell_gates(rnn_cell_type type)
 {
     return type == RNN_CELL_LSTM ? 4 : type == RNN_CELL_GRU ? 3 : 1;
 }
 
-static int width_of(rnn_cell_type type)
+int rnn_cell_width(rnn_cell_type type)
 {
     return type == RNN_CELL_LSTM ? LSTM_WIDTH
            : type == RNN_CELL_GRU ? GRU_WIDTH : ELMAN_WIDTH;
@@ -185,8 +183,8 @@ rnn_status rnn_recurrent_init(rnn_recurrent *rec, rnn_cell_type type,
     rec->type = type;
     rec->hidden = hidden;
     rec->layers = layers;
-    rec->gates = gates_of(type);
-    rec->width = width_of(type);
+    rec->gates = rnn_cell_gates(type);
+    rec->width = rnn_cell_width(type);
     rec->every = window;
     rec->layer = calloc((size_t)layers, sizeof *rec->layer);
     rec->grad_below = zeros((size_t)hidden);
@@ -280,6 +278,12 @@ rnn_status rnn_recurrent_set_window(rnn_recurrent *rec, int window)
     ring_release(&old);
     if (rec->every > window)
         rec->every = window;
+    rnn_recurrent_restart(rec);
+    return RNN_OK;
+}
+
+void rnn_recurrent_restart(rnn_recurrent *rec)
+{
     size_t bytes = (size_t)rec->hidden * sizeof(rnn_real);
     for (int l = 0; l < rec->layers; l++) {
         memcpy(rec->layer[l].h_start, rec->layer[l].h, bytes);
@@ -287,7 +291,6 @@ rnn_status rnn_recurrent_set_window(rnn_recurrent *rec, int window)
     }
     rec->count = rec->first = 0;
     rec->untrained = rec->graded = 0;
-    return RNN_OK;
 }
 
 static int ring_slot(const rnn_recurrent *rec, int step)
@@ -320,7 +323,7 @@ static const rnn_real *c_before(const rnn_recurrent *rec, int s, int l)
 {
     if (s == 0)
         return rec->layer[l].c_start;
-    return block(cache_at(rec, ring_slot(rec, s - 1), l), LSTM_C,
+    return block(cache_at(rec, ring_slot(rec, s - 1), l), RNN_LSTM_C,
                  rec->hidden);
 }
 
@@ -337,8 +340,8 @@ static int take_slot(rnn_recurrent *rec)
         memcpy(rec->layer[l].h_start, block(cache, rec->width - 1,
                                             rec->hidden), bytes);
         if (rec->type == RNN_CELL_LSTM)
-            memcpy(rec->layer[l].c_start, block(cache, LSTM_C, rec->hidden),
-                   bytes);
+            memcpy(rec->layer[l].c_start,
+                   block(cache, RNN_LSTM_C, rec->hidden), bytes);
     }
     rec->first = (rec->first + 1) % rec->window;
     return slot;
@@ -371,24 +374,21 @@ static void sigmoid_inplace(rnn_real *y, int n)
         y[i] = (rnn_real)0.5 * (1 + y[i]);
 }
 
-static void elman_forward(rnn_recurrent *rec, rnn_layer *layer,
+static void elman_forward(int h, const rnn_real *pin, const rnn_real *prec,
                           rnn_real *cache)
 {
-    int h = rec->hidden;
     rnn_real *out = block(cache, ELMAN_H, h);
     for (int i = 0; i < h; i++)
-        out[i] = layer->pre_in[i] + layer->pre_rec[i];
+        out[i] = pin[i] + prec[i];
     rnn_tanh_inplace(out, h);
 }
 
-static void gru_forward(rnn_recurrent *rec, rnn_layer *layer,
+static void gru_forward(int h, const rnn_real *pin, const rnn_real *prec,
                         const rnn_real *h_prev, rnn_real *cache)
 {
-    int h = rec->hidden;
     rnn_real *r = block(cache, GRU_R, h), *z = block(cache, GRU_Z, h);
     rnn_real *n = block(cache, GRU_N, h), *hn = block(cache, GRU_HN, h);
     rnn_real *out = block(cache, GRU_H, h);
-    const rnn_real *pin = layer->pre_in, *prec = layer->pre_rec;
     for (int i = 0; i < 2 * h; i++)
         r[i] = pin[i] + prec[i]; /* r and z are adjacent blocks */
     sigmoid_inplace(r, 2 * h);
@@ -401,16 +401,15 @@ static void gru_forward(rnn_recurrent *rec, rnn_layer *layer,
         out[i] = (1 - z[i]) * n[i] + z[i] * h_prev[i];
 }
 
-static void lstm_forward(rnn_recurrent *rec, rnn_layer *layer,
+static void lstm_forward(int h, const rnn_real *pin, const rnn_real *prec,
                          const rnn_real *c_prev, rnn_real *cache)
 {
-    int h = rec->hidden;
     rnn_real *gi = block(cache, LSTM_I, h), *gf = block(cache, LSTM_F, h);
     rnn_real *gg = block(cache, LSTM_G, h), *go = block(cache, LSTM_O, h);
-    rnn_real *c = block(cache, LSTM_C, h), *tc = block(cache, LSTM_TC, h);
+    rnn_real *c = block(cache, RNN_LSTM_C, h), *tc = block(cache, LSTM_TC, h);
     rnn_real *out = block(cache, LSTM_H, h);
     for (int i = 0; i < 4 * h; i++)
-        gi[i] = layer->pre_in[i] + layer->pre_rec[i]; /* i f g o adjacent */
+        gi[i] = pin[i] + prec[i]; /* i f g o adjacent */
     sigmoid_inplace(gi, 2 * h);
     rnn_tanh_inplace(gg, h);
     sigmoid_inplace(go, h);
@@ -421,6 +420,25 @@ static void lstm_forward(rnn_recurrent *rec, rnn_layer *layer,
     rnn_tanh_inplace(tc, h);
     for (int i = 0; i < h; i++)
         out[i] = go[i] * tc[i];
+}
+
+void rnn_gates_forward(rnn_cell_type type, int h, const rnn_real *pre_in,
+                       const rnn_real *pre_rec, const rnn_real *h_prev,
+                       const rnn_real *c_prev, rnn_real *cache)
+{
+    if (type == RNN_CELL_GRU)
+        gru_forward(h, pre_in, pre_rec, h_prev, cache);
+    else if (type == RNN_CELL_LSTM)
+        lstm_forward(h, pre_in, pre_rec, c_prev, cache);
+    else
+        elman_forward(h, pre_in, pre_rec, cache);
+
+    /* sums that overflowed (huge inputs or weights) would carry NaN into
+     * every later step: such a value becomes 0 */
+    int values = rnn_cell_width(type) * h;
+    for (int i = 0; i < values; i++)
+        if (!isfinite(cache[i]))
+            cache[i] = 0;
 }
 
 /* One layer's step: the pre-activations from its input and its state,
@@ -438,27 +456,13 @@ static void layer_forward(rnn_recurrent *rec, int l, int index,
         rnn_matvec_t_add(layer->pre_in, layer->w_in.value, x, n, gh);
     memcpy(layer->pre_rec, layer->b_rec.value, (size_t)gh * sizeof(rnn_real));
     rnn_matvec_add(layer->pre_rec, layer->w_rec.value, layer->h, gh, h);
-
-    if (rec->type == RNN_CELL_GRU)
-        gru_forward(rec, layer, layer->h, cache);
-    else if (rec->type == RNN_CELL_LSTM)
-        lstm_forward(rec, layer, layer->c, cache);
-    else
-        elman_forward(rec, layer, cache);
-
-    /* sums that overflowed (huge inputs or weights) would carry NaN into
-     * every later step: such a value becomes 0 */
-    for (int b = 0; b < rec->width; b++) {
-        rnn_real *values = block(cache, b, h);
-        for (int i = 0; i < h; i++)
-            if (!isfinite(values[i]))
-                values[i] = 0;
-    }
+    rnn_gates_forward(rec->type, h, layer->pre_in, layer->pre_rec, layer->h,
+                      layer->c, cache);
 
     size_t bytes = (size_t)h * sizeof(rnn_real);
     memcpy(layer->h, block(cache, rec->width - 1, h), bytes);
     if (rec->type == RNN_CELL_LSTM)
-        memcpy(layer->c, block(cache, LSTM_C, h), bytes);
+        memcpy(layer->c, block(cache, RNN_LSTM_C, h), bytes);
 }
 
 rnn_status rnn_recurrent_step(rnn_recurrent *rec, int index,
@@ -514,23 +518,20 @@ void rnn_recurrent_add_error(rnn_recurrent *rec, const rnn_real *grad)
 
 /* dLoss/d(pre-activations) of one layer at one step from dLoss/dh (and,
  * for the LSTM, dLoss/dc from later steps, updated to dLoss/dc'). */
-static void elman_backward(rnn_recurrent *rec, rnn_layer *layer,
-                           const rnn_real *cache, const rnn_real *dh)
+static void elman_backward(int h, const rnn_real *cache, const rnn_real *dh,
+                           rnn_real *din, rnn_real *drec)
 {
-    const rnn_real *out = block((rnn_real *)cache, ELMAN_H, rec->hidden);
-    for (int i = 0; i < rec->hidden; i++)
-        layer->grad_pre_in[i] = layer->grad_pre_rec[i] =
-            dh[i] * (1 - out[i] * out[i]);
+    const rnn_real *out = cache + ELMAN_H * h;
+    for (int i = 0; i < h; i++)
+        din[i] = drec[i] = dh[i] * (1 - out[i] * out[i]);
 }
 
-static void gru_backward(rnn_recurrent *rec, rnn_layer *layer,
-                         const rnn_real *cache, const rnn_real *dh,
-                         const rnn_real *h_prev, rnn_real *dh_prev_direct)
+static void gru_backward(int h, const rnn_real *cache, const rnn_real *dh,
+                         const rnn_real *h_prev, rnn_real *din,
+                         rnn_real *drec, rnn_real *dh_prev_direct)
 {
-    int h = rec->hidden;
     const rnn_real *r = cache + GRU_R * h, *z = cache + GRU_Z * h;
     const rnn_real *n = cache + GRU_N * h, *hn = cache + GRU_HN * h;
-    rnn_real *din = layer->grad_pre_in, *drec = layer->grad_pre_rec;
     for (int i = 0; i < h; i++) {
         rnn_real dn = dh[i] * (1 - z[i]);
         rnn_real dz = dh[i] * (h_prev[i] - n[i]);
@@ -544,15 +545,13 @@ static void gru_backward(rnn_recurrent *rec, rnn_layer *layer,
     }
 }
 
-static void lstm_backward(rnn_recurrent *rec, rnn_layer *layer,
-                          const rnn_real *cache, const rnn_real *dh,
-                          const rnn_real *c_prev)
+static void lstm_backward(int h, const rnn_real *cache, const rnn_real *dh,
+                          const rnn_real *c_prev, rnn_real *dc, rnn_real *d,
+                          rnn_real *drec)
 {
-    int h = rec->hidden;
     const rnn_real *gi = cache + LSTM_I * h, *gf = cache + LSTM_F * h;
     const rnn_real *gg = cache + LSTM_G * h, *go = cache + LSTM_O * h;
     const rnn_real *tc = cache + LSTM_TC * h;
-    rnn_real *d = layer->grad_pre_in, *dc = layer->grad_c;
     for (int i = 0; i < h; i++) {
         rnn_real c_total = dc[i] + dh[i] * go[i] * (1 - tc[i] * tc[i]);
         d[i] = c_total * gg[i] * gi[i] * (1 - gi[i]);
@@ -561,7 +560,25 @@ static void lstm_backward(rnn_recurrent *rec, rnn_layer *layer,
         d[3 * h + i] = dh[i] * tc[i] * go[i] * (1 - go[i]);
         dc[i] = c_total * gf[i];
     }
-    memcpy(layer->grad_pre_rec, d, (size_t)4 * h * sizeof(rnn_real));
+    memcpy(drec, d, (size_t)4 * h * sizeof(rnn_real));
+}
+
+void rnn_gates_backward(rnn_cell_type type, int h, const rnn_real *cache,
+                        const rnn_real *dh, const rnn_real *h_prev,
+                        const rnn_real *c_prev, rnn_real *dc,
+                        rnn_real *grad_pre_in, rnn_real *grad_pre_rec,
+                        rnn_real *dh_prev)
+{
+    if (type == RNN_CELL_GRU) {
+        gru_backward(h, cache, dh, h_prev, grad_pre_in, grad_pre_rec,
+                     dh_prev);
+        return;
+    }
+    memset(dh_prev, 0, (size_t)h * sizeof(rnn_real));
+    if (type == RNN_CELL_LSTM)
+        lstm_backward(h, cache, dh, c_prev, dc, grad_pre_in, grad_pre_rec);
+    else
+        elman_backward(h, cache, dh, grad_pre_in, grad_pre_rec);
 }
 
 /* One layer at one step: its gradients into the weights, dLoss/dh' into
@@ -576,13 +593,9 @@ static void layer_backward(rnn_recurrent *rec, int s, int l,
     const rnn_real *h_prev = h_before(rec, s, l);
 
     /* through the gates; grad_h becomes what flows to step s - 1 */
-    memset(layer->grad_h, 0, (size_t)h * sizeof(rnn_real));
-    if (rec->type == RNN_CELL_GRU)
-        gru_backward(rec, layer, cache, dh, h_prev, layer->grad_h);
-    else if (rec->type == RNN_CELL_LSTM)
-        lstm_backward(rec, layer, cache, dh, c_before(rec, s, l));
-    else
-        elman_backward(rec, layer, cache, dh);
+    rnn_gates_backward(rec->type, h, cache, dh, h_prev, c_before(rec, s, l),
+                       layer->grad_c, layer->grad_pre_in,
+                       layer->grad_pre_rec, layer->grad_h);
 
     /* into the weights */
     rnn_axpy(layer->b_in.grad, 1, layer->grad_pre_in, gh);
