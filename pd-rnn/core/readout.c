@@ -125,7 +125,10 @@ void rnn_softmax(rnn_real *logits, rnn_real *probs, int rows)
     }
 
     /* softmax, shifted by the largest logit */
-    rnn_real top = logits[rnn_argmax(logits, rows)];
+    rnn_real top = logits[0];
+#pragma omp simd reduction(max : top)
+    for (int r = 1; r < rows; r++)
+        top = logits[r] > top ? logits[r] : top;
     for (int r = 0; r < rows; r++)
         probs[r] = logits[r] - top;
     rnn_exp_inplace(probs, rows);
