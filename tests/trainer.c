@@ -133,8 +133,45 @@ done:
     rnn_model_free(b);
 }
 
+/* A token beyond the vocabulary, or a model grown since the trainer was
+ * made, is refused before anything changes. */
+static void refusals(void)
+{
+    rnn_model *model = make_model(RNN_CELL_GRU, 20, 1);
+    rnn_status status;
+    rnn_trainer *trainer =
+        model ? rnn_trainer_kind_new(model, STREAMS, 1, 1, &status) : NULL;
+    if (!trainer) {
+        CHECK(0, "a trainer made for the refusals");
+        rnn_model_free(model);
+        return;
+    }
+    int tokens[STREAMS * WINDOW] = {0};
+    unsigned char starts[STREAMS * WINDOW] = {0};
+    double bits;
+    long scored;
+    rnn_real before = model->cell.layer[0].w_rec.value[0];
+    tokens[3] = VOCAB;
+    CHECK(rnn_trainer_window(trainer, tokens, starts, &bits, &scored)
+                  == RNN_ERR_ARG
+              && model->cell.layer[0].w_rec.value[0] == before,
+          "a token beyond the vocabulary is refused, nothing learned");
+    tokens[3] = 1;
+    rnn_token token = {RNN_TOKEN_FLOAT, 1000, NULL};
+    int index;
+    rnn_vocab_add(rnn_model_vocab(model), &token, &index);
+    rnn_model_predict(model, rnn_recurrent_output(&model->cell),
+                      model->cell.hidden);
+    CHECK(rnn_trainer_window(trainer, tokens, starts, &bits, &scored)
+              == RNN_ERR_STATE,
+          "a model grown since the trainer was made is refused");
+    rnn_trainer_free(trainer);
+    rnn_model_free(model);
+}
+
 int main(void)
 {
+    refusals();
     rnn_cell_type types[] = {RNN_CELL_ELMAN, RNN_CELL_GRU, RNN_CELL_LSTM};
     for (int i = 0; i < 3; i++)
         for (int layers = 1; layers <= 2; layers++)

@@ -72,6 +72,8 @@ struct rnn_trainer {
     int threads;
     int window;
     int batched;          /* 0: the reference, stream by stream */
+    int rows, inputs;     /* the readout's outputs and the first layer's
+                           * inputs it was made for */
     stream *stream;
     worker_slot *slot;
     rnn_param *params[4 * RNN_MAX_LAYERS + 2]; /* the model's tensors */
@@ -296,7 +298,7 @@ static void batch_score(worker_slot *slot, int t)
     rnn_trainer *trainer = slot->trainer;
     rnn_model *model = trainer->model;
     batch *b = &slot->batch;
-    int m = b->m, h = model->cell.hidden, v = model->readout.rows;
+    int m = b->m, h = model->cell.hidden, v = trainer->rows;
     int window = trainer->window, scored = 0;
     rnn_real **grads = slot->grads;
     int out = trainer->param_count - 2;
@@ -388,7 +390,7 @@ static void batch_forward(worker_slot *slot, int t)
     }
 
     /* the predictions of the next tokens */
-    v = model->readout.rows;
+    v = trainer->rows;
     const rnn_real *top = b->h + (size_t)(cell->layers - 1) * state;
     fill_rows(b->logits, model->readout.bias.value, m, v);
     rnn_gemm(0, m, v, h, top, h, trainer->w_out_t, v, b->logits, v);
@@ -525,8 +527,8 @@ static void batch_prepare(rnn_trainer *trainer)
         if (l > 0)
             transpose(trainer->w_in_t[l], cell->layer[l].w_in.value, h, gh);
     }
-    transpose(trainer->w_out_t, model->readout.weight.value,
-              model->readout.rows, h);
+    transpose(trainer->w_out_t, model->readout.weight.value, trainer->rows,
+              h);
 }
 
 rnn_status rnn_trainer_window(rnn_trainer *trainer, const int *tokens,
@@ -535,9 +537,14 @@ rnn_status rnn_trainer_window(rnn_trainer *trainer, const int *tokens,
 {
     rnn_model *model = trainer->model;
     int size = rnn_vocab_size(model->vocab);
+    /* a model grown or reshaped since would not fit the buffers */
+    if (model->readout.rows != trainer->rows
+        || model->cell.layer[0].input != trainer->inputs
+        || model->cell.window != trainer->window)
+        return RNN_ERR_STATE;
     for (long i = 0; i < (long)trainer->streams * trainer->window; i++)
-        if (tokens[i] >= size || tokens[i] >= model->readout.rows
-            || tokens[i] >= model->cell.layer[0].input)
+        if (tokens[i] >= size || tokens[i] >= trainer->rows
+            || tokens[i] >= trainer->inputs)
             return RNN_ERR_ARG;
 
     if (trainer->batched)
@@ -686,6 +693,8 @@ static rnn_trainer *trainer_new(rnn_model *model, int streams, int threads,
     trainer->threads = threads;
     trainer->window = model->cell.window;
     trainer->batched = batched;
+    trainer->rows = model->readout.rows;
+    trainer->inputs = model->cell.layer[0].input;
     trainer->param_count = rnn_recurrent_params(&model->cell, trainer->params,
                                                 4 * RNN_MAX_LAYERS);
     trainer->params[trainer->param_count++] = &model->readout.weight;
