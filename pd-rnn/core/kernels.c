@@ -143,16 +143,38 @@ gemm_columns(int cols, int m, int k, const rnn_real *a, size_t a_row,
              size_t a_col, const rnn_real *b, size_t ldb, rnn_real *c,
              size_t ldc)
 {
-    int i = 0;
-    for (; i + GEMM_ROWS <= m; i += GEMM_ROWS)
-        gemm_tile(GEMM_ROWS, cols, k, a + i * a_row, a_row, a_col, b, ldb,
-                  c + i * ldc, ldc);
-    for (; i + 2 <= m; i += 2)
-        gemm_tile(2, cols, k, a + i * a_row, a_row, a_col, b, ldb,
-                  c + i * ldc, ldc);
-    if (i < m)
-        gemm_tile(1, cols, k, a + i * a_row, a_row, a_col, b, ldb,
-                  c + i * ldc, ldc);
+    /* tiles of six rows, the last twelve or fewer in one or two tiles as
+     * even as can be: a tile of few rows has too few sums in flight to
+     * keep the multipliers busy */
+    for (int i = 0; i < m;) {
+        int left = m - i;
+        int rows = left > 2 * GEMM_ROWS ? GEMM_ROWS
+                   : left > GEMM_ROWS   ? (left + 1) / 2
+                                        : left;
+        const rnn_real *ai = a + i * a_row;
+        rnn_real *ci = c + i * ldc;
+        switch (rows) {
+        case 6:
+            gemm_tile(6, cols, k, ai, a_row, a_col, b, ldb, ci, ldc);
+            break;
+        case 5:
+            gemm_tile(5, cols, k, ai, a_row, a_col, b, ldb, ci, ldc);
+            break;
+        case 4:
+            gemm_tile(4, cols, k, ai, a_row, a_col, b, ldb, ci, ldc);
+            break;
+        case 3:
+            gemm_tile(3, cols, k, ai, a_row, a_col, b, ldb, ci, ldc);
+            break;
+        case 2:
+            gemm_tile(2, cols, k, ai, a_row, a_col, b, ldb, ci, ldc);
+            break;
+        default:
+            gemm_tile(1, cols, k, ai, a_row, a_col, b, ldb, ci, ldc);
+            break;
+        }
+        i += rows;
+    }
 }
 
 RNN_HOT void rnn_gemm(int a_transposed, int m, int n, int k,
