@@ -80,12 +80,13 @@ check-asan: asan-lib asan-units $(asan.cli)
 
 # The unit tests as built by "make check", and these patches, chosen so
 # that every object and inlet (hostile_*), each cell type
-# (cell_types_learn), the files (file_*, keep_k) and objects made and
-# freed while a patch runs (lifetime) run at least once.  The threaded
-# thread_lifecycle took over ten minutes under memcheck: it runs under
-# check-asan instead.
+# (cell_types_learn), the files (file_*, keep_k), objects made and freed
+# while a patch runs (lifetime) and the error limit's clock and count
+# (error_limit) run at least once.  The threaded thread_lifecycle took over
+# ten minutes under memcheck: it runs under check-asan instead.
 VALGRIND_PATCHES = hostile_encode hostile_cell hostile_decode \
-	cell_types_learn file_roundtrip file_bad_files keep_k lifetime
+	cell_types_learn file_roundtrip file_bad_files keep_k lifetime \
+	error_limit
 VALGRIND_UNITS = $(build)/unit $(build)/modelfile
 valgrind.logs := $(hard.root)/valgrind
 

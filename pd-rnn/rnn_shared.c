@@ -367,6 +367,9 @@ void rnn_report(void *x, const char *what, const char *doing,
 
 /* ------------------------------------------------------------ errors */
 
+/* The limit counts seconds of real time, not Pd's logical time: the Pd
+ * window is read in real time, and in -batch logical time runs far ahead
+ * of it. */
 static double seconds_now(void)
 {
     struct timespec t;
@@ -374,12 +377,36 @@ static double seconds_now(void)
     return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-static void rnn_error_hidden(rnn_base *b)
+/* Say how many errors were held back, if any.  The owner is 0 once the
+ * object is being deleted, so that Pd's "Find last error" does not look
+ * for it. */
+static void rnn_error_report_hidden(rnn_base *b, const void *owner)
 {
     if (b->b_errors_hidden > 0)
-        pd_error(b, "%s: %d more errors like the above were not shown",
+        pd_error(owner, "%s: %d more errors like the above were not shown",
                  b->b_what, b->b_errors_hidden);
     b->b_errors_hidden = 0;
+}
+
+/* Milliseconds left of the current second, at least 1. */
+static double rnn_error_ms_left(const rnn_base *b, double now)
+{
+    double left = (b->b_error_since + 1 - now) * 1000;
+    return left < 1 ? 1 : left;
+}
+
+/* The clock, for errors that stopped coming: once the second is over in
+ * real time, say how many were held back.  When logical time ran ahead
+ * (-batch, fast-forward), it waits for the rest of the second. */
+static void rnn_error_tick(rnn_base *b)
+{
+    if (b->b_errors_hidden == 0)
+        return;
+    double now = seconds_now();
+    if (now - b->b_error_since < 1)
+        clock_delay(b->b_error_clock, rnn_error_ms_left(b, now));
+    else
+        rnn_error_report_hidden(b, b);
 }
 
 void rnn_error(void *object, const char *format, ...)
@@ -387,25 +414,39 @@ void rnn_error(void *object, const char *format, ...)
     rnn_base *b = object;
     char text[MAXPDSTRING];
     va_list args;
-    va_start(args, format);
-    vsnprintf(text, sizeof text, format, args);
-    va_end(args);
     if (!b->b_what) { /* not made yet: nothing to count with */
+        va_start(args, format);
+        vsnprintf(text, sizeof text, format, args);
+        va_end(args);
         pd_error(b, "%s", text);
         return;
     }
+
+    /* a new second: first what the last one held back */
     double now = seconds_now();
     if (now - b->b_error_since >= 1) {
-        rnn_error_hidden(b);
+        rnn_error_report_hidden(b, b);
         b->b_error_since = now;
         b->b_error_count = 0;
     }
-    if (++b->b_error_count > RNN_ERRORS_PER_SECOND) {
-        b->b_errors_hidden++;
-        if (b->b_error_clock)
-            clock_delay(b->b_error_clock, 1000);
+
+    /* past the limit: counted, not even formatted; the first one says so
+     * and sets the clock that reports the count */
+    if (b->b_error_count >= RNN_ERRORS_PER_SECOND) {
+        if (b->b_errors_hidden++ == 0) {
+            pd_error(b,
+                     "%s: over %d errors in a second: the rest are "
+                     "counted, not shown",
+                     b->b_what, RNN_ERRORS_PER_SECOND);
+            if (b->b_error_clock)
+                clock_delay(b->b_error_clock, rnn_error_ms_left(b, now));
+        }
         return;
     }
+    b->b_error_count++;
+    va_start(args, format);
+    vsnprintf(text, sizeof text, format, args);
+    va_end(args);
     pd_error(b, "%s", text);
 }
 
@@ -414,7 +455,7 @@ void rnn_error(void *object, const char *format, ...)
 int rnn_base_init(rnn_base *b, const char *what, t_symbol *name)
 {
     b->b_what = what;
-    b->b_error_clock = clock_new(b, (t_method)rnn_error_hidden);
+    b->b_error_clock = clock_new(b, (t_method)rnn_error_tick);
     b->b_canvas = canvas_getcurrent();
     b->b_shared = rnn_shared_get(name ? name : gensym("rnn"));
     if (!b->b_shared) {
@@ -426,8 +467,11 @@ int rnn_base_init(rnn_base *b, const char *what, t_symbol *name)
 
 void rnn_base_free(rnn_base *b)
 {
+    /* errors still held back are counted now or never */
+    rnn_error_report_hidden(b, 0);
     if (b->b_error_clock)
         clock_free(b->b_error_clock);
+    b->b_error_clock = 0;
     if (b->b_panel)
         pd_unbind(&b->b_obj.ob_pd, b->b_panel);
     rnn_shared_release(b->b_shared);

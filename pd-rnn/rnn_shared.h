@@ -31,15 +31,20 @@ typedef struct rnn_base {
     t_canvas *b_canvas;   /* relative file names start from its folder */
     t_symbol *b_panel;    /* bound while a file dialog is open */
     int b_panel_writes;   /* that dialog saves, not opens */
-    double b_error_since; /* start of the second errors are counted in */
+    double b_error_since; /* (s, real time) start of the current second */
     int b_error_count;    /* errors shown in it */
-    int b_errors_hidden;  /* errors past the limit, not shown */
-    t_clock *b_error_clock; /* says how many were not shown */
+    int b_errors_hidden;  /* errors past the limit, not yet reported */
+    t_clock *b_error_clock; /* reports them if no error comes after */
 } rnn_base;
 
 /* pd_error() for an object of the library, at most RNN_ERRORS_PER_SECOND
- * lines a second from one object: a storm of bad messages leaves the Pd
- * window usable, and one line says how many were not shown. */
+ * errors a second (real time) from one object, so that a storm of bad
+ * messages leaves the Pd window usable.  The first error held back says
+ * so; once the second is over, one line says how many were held back:
+ * before the next error shown, or from a clock when none comes, or at the
+ * latest when the object is deleted.  Nothing is allocated and nothing is
+ * formatted for an error held back.  (Pd's "quit" exits without deleting
+ * objects: a count still pending then is lost.) */
 #define RNN_ERRORS_PER_SECOND 100
 void rnn_error(void *object, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
