@@ -135,7 +135,47 @@ int main(void)
     m = rnn_model_load("/nonexistent-folder/model.rnn", why, sizeof why);
     CHECK(!m, "missing file: %s", why);
 
+    /* a link is written through, and stays a link, also when the file it
+     * names is not there yet; a folder or a pipe is refused, unchanged */
+    char real[320], link[320], dangling[320], pipe[320];
+    snprintf(real, sizeof real, "%s/real.rnn", folder);
+    snprintf(link, sizeof link, "%s/link.rnn", folder);
+    snprintf(dangling, sizeof dangling, "%s/dangling.rnn", folder);
+    snprintf(pipe, sizeof pipe, "%s/pipe.rnn", folder);
+    FILE *old = fopen(real, "w");
+    if (old) {
+        fputs("old", old);
+        fclose(old);
+    }
+    symlink("real.rnn", link);
+    status = rnn_model_save(model, link, why, sizeof why);
+    struct stat st;
+    m = rnn_model_load(real, why, sizeof why);
+    CHECK(status == RNN_OK && lstat(link, &st) == 0 && S_ISLNK(st.st_mode)
+              && m != NULL,
+          "a symbolic link: the file it names written, the link kept");
+    rnn_model_free(m);
+    unlink(real);
+    symlink("real.rnn", dangling);
+    status = rnn_model_save(model, dangling, why, sizeof why);
+    m = rnn_model_load(real, why, sizeof why);
+    CHECK(status == RNN_OK && lstat(dangling, &st) == 0
+              && S_ISLNK(st.st_mode) && m != NULL,
+          "a link to a file not there yet: the file made, the link kept");
+    rnn_model_free(m);
+    status = rnn_model_save(model, locked, why, sizeof why);
+    CHECK(status != RNN_OK && stat(locked, &st) == 0 && S_ISDIR(st.st_mode),
+          "a folder at the path: refused (%s), still a folder", why);
+    mkfifo(pipe, 0644);
+    status = rnn_model_save(model, pipe, why, sizeof why);
+    CHECK(status != RNN_OK && lstat(pipe, &st) == 0 && S_ISFIFO(st.st_mode),
+          "a pipe at the path: refused (%s), still a pipe", why);
+
     rnn_model_free(model);
+    unlink(real);
+    unlink(link);
+    unlink(dangling);
+    unlink(pipe);
     unlink(locked_path);
     rmdir(locked);
     unlink(path);

@@ -633,12 +633,73 @@ rnn_model *rnn_model_from_bytes(const unsigned char *bytes, size_t size,
 
 /* ------------------------------------------------------------ files */
 
-rnn_status rnn_model_save(rnn_model *model, const char *path, char *why,
+/* The file a save replaces, in memory to free: a symbolic link is
+ * followed to the file it names (which may not be there yet), so that the
+ * link stays a link; something there that is not an ordinary file (a
+ * folder, a device, a pipe) is refused, since the rename would replace
+ * it.  NULL with why set when refused. */
+static char *save_target(const char *path, char *why, size_t why_size)
+{
+    char *target = strdup(path);
+    for (int links = 0; target; links++) {
+        struct stat st;
+        if (lstat(target, &st)) {
+            if (errno == ENOENT)
+                return target; /* a new file */
+            snprintf(why, why_size, "cannot look at it (%s)",
+                     strerror(errno));
+            break;
+        }
+        if (S_ISREG(st.st_mode))
+            return target;
+        if (!S_ISLNK(st.st_mode)) {
+            snprintf(why, why_size, "%s there, not a file: choose another "
+                                    "name",
+                     S_ISDIR(st.st_mode) ? "a folder" : "something else");
+            break;
+        }
+        if (links == 40) {
+            snprintf(why, why_size, "too many symbolic links");
+            break;
+        }
+        /* the link's text, relative to the link's folder */
+        char text[4096];
+        ssize_t n = readlink(target, text, sizeof text - 1);
+        if (n < 0) {
+            snprintf(why, why_size, "cannot read the link (%s)",
+                     strerror(errno));
+            break;
+        }
+        text[n] = 0;
+        const char *slash = strrchr(target, '/');
+        size_t folder = text[0] == '/' || !slash ? 0
+                        : (size_t)(slash - target) + 1;
+        char *next = malloc(folder + (size_t)n + 1);
+        if (!next) {
+            snprintf(why, why_size, "out of memory");
+            break;
+        }
+        memcpy(next, target, folder);
+        memcpy(next + folder, text, (size_t)n + 1);
+        free(target);
+        target = next;
+    }
+    if (!target)
+        snprintf(why, why_size, "out of memory");
+    free(target);
+    return NULL;
+}
+
+rnn_status rnn_model_save(rnn_model *model, const char *name, char *why,
                           size_t why_size)
 {
+    char *path = save_target(name, why, why_size);
+    if (!path)
+        return RNN_ERR_ARG;
     unsigned char *bytes;
     size_t size;
     if (rnn_model_to_bytes(model, &bytes, &size)) {
+        free(path);
         snprintf(why, why_size, "out of memory");
         return RNN_ERR_NOMEM;
     }
@@ -648,6 +709,7 @@ rnn_status rnn_model_save(rnn_model *model, const char *path, char *why,
     char *temporary = malloc(length + 16);
     if (!temporary) {
         free(bytes);
+        free(path);
         snprintf(why, why_size, "out of memory");
         return RNN_ERR_NOMEM;
     }
@@ -679,6 +741,7 @@ rnn_status rnn_model_save(rnn_model *model, const char *path, char *why,
     }
     free(temporary);
     free(bytes);
+    free(path);
     return ok ? RNN_OK : RNN_ERR_STATE;
 }
 

@@ -381,7 +381,9 @@ rnn_status rnn_model_to_bytes(rnn_model *model, unsigned char **bytes,
 rnn_model *rnn_model_from_bytes(const unsigned char *bytes, size_t size,
                                 char *why, size_t why_size);
 /* The same through a file.  Saving writes a temporary file in the same
- * folder and renames it over the old one, so a failure loses nothing. */
+ * folder and renames it over the old one, so a failure loses nothing; a
+ * symbolic link is followed to the file it names, and a folder, device
+ * or pipe at the path is refused (RNN_ERR_ARG). */
 rnn_status rnn_model_save(rnn_model *model, const char *path, char *why,
                           size_t why_size);
 rnn_model *rnn_model_load(const char *path, char *why, size_t why_size);
