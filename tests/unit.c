@@ -241,6 +241,8 @@ static void test_growth_and_refusal(void)
     CHECK(status == RNN_OK && scored && isfinite(score.loss)
               && score.size == 4,
           "growth: a new target is scored finitely (%.2f bits)", score.loss);
+    CHECK(!score.correct,
+          "growth: a new target is a miss, whatever the grown softmax says");
     rnn_model_reset(model);
     int right = stream_phrase(model, abc, 3, 30);
     CHECK(right == 6, "growth: the old phrase still predicted after growth");

@@ -400,6 +400,11 @@ rnn_status rnn_model_score(rnn_model *model, int target,
     if (!model->has_readout || !readout->has_pending)
         return RNN_OK;
 
+    /* a hit: the prediction, made before the target may have been new,
+     * was the target */
+    int hit = target < readout->scored_rows
+              && rnn_argmax(readout->probs, readout->scored_rows) == target;
+
     /* a vocabulary grown since the prediction: score the grown softmax */
     if (readout->scored_rows < size) {
         rnn_status status =
@@ -411,7 +416,6 @@ rnn_status rnn_model_score(rnn_model *model, int target,
 
     /* the loss, and the gradient when learning */
     double nats;
-    int hit = rnn_argmax(readout->probs, readout->rows) == target;
     if (model->learn) {
         nats = rnn_readout_backward(readout, target);
 
