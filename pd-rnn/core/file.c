@@ -431,7 +431,8 @@ static int get_settings(reader *r, rnn_model *m, shape *sh)
     sh->sample_rng.inc = get_u64(r) | 1u;
     if (r->error)
         return 0;
-    if (!(m->optim.lr >= 0 && m->optim.lr <= 10) || !(m->optim.clip >= 0)
+    if (!(m->optim.lr >= 0 && m->optim.lr <= 10)
+        || !(m->optim.clip >= 0 && m->optim.clip <= 1e6)
         || !(m->optim.beta1 >= 0 && m->optim.beta1 < 1)
         || !(m->optim.beta2 >= 0 && m->optim.beta2 < 1)
         || !(m->optim.epsilon > 0 && m->optim.epsilon < 1)
