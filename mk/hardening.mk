@@ -107,7 +107,7 @@ check-storm: all
 
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
-FUZZ_TARGETS = model_file model_file_crc vocab model_api corpus
+FUZZ_TARGETS = model_file model_file_crc vocab model_api corpus trainer
 fuzz.dir := $(hard.root)/fuzz
 fuzz.flags = -g -O1 -std=gnu11 -fopenmp-simd -fno-trapping-math \
 	-DRNN_NO_CLONES
@@ -126,6 +126,7 @@ fuzz.src.model_api = fuzz/model_api.c
 fuzz.src.corpus = fuzz/corpus.c pd-rnn/core/corpus.c
 fuzz.def.corpus = $(smf.cflags)
 fuzz.libs.corpus = $(smf.libs) -lsndfile
+fuzz.src.trainer = fuzz/trainer.c pd-rnn/core/trainer.c
 
 # libFuzzer builds (clang)
 $(fuzz.dir)/libfuzzer/%: fuzz/*.c $(fuzz.core) $(offline.sources) \
