@@ -162,9 +162,18 @@ $(fuzz.dir)/make_seeds: fuzz/make_seeds.c $(fuzz.core) pd-rnn/core/rnn.h
 	@mkdir -p $(@D)
 	$(HARDEN_CC) $(fuzz.flags) -o $@ $< $(fuzz.core) -lm -lpthread
 
-fuzz-seeds: $(fuzz.dir)/make_seeds
+# and the binary seeds of the offline targets (sound, MIDI, trainer runs)
+$(fuzz.dir)/make_offline_seeds: fuzz/make_offline_seeds.c $(fuzz.core) \
+		pd-rnn/core/corpus.c pd-rnn/core/rnn.h
+	@mkdir -p $(@D)
+	$(HARDEN_CC) $(fuzz.flags) $(smf.cflags) -o $@ $< $(fuzz.core) \
+		pd-rnn/core/corpus.c $(smf.libs) -lsndfile -lm -lpthread
+
+fuzz-seeds: $(fuzz.dir)/make_seeds $(fuzz.dir)/make_offline_seeds
 	$(fuzz.dir)/make_seeds fuzz/corpus/model_file
 	cp fuzz/corpus/model_file/* fuzz/corpus/model_file_crc/
+	@mkdir -p fuzz/corpus/corpus fuzz/corpus/trainer
+	$(fuzz.dir)/make_offline_seeds fuzz/corpus/corpus fuzz/corpus/trainer
 
 # ------------------------------------------------------------ double
 
