@@ -127,13 +127,15 @@ fuzz.src.corpus = fuzz/corpus.c pd-rnn/core/corpus.c
 fuzz.def.corpus = $(smf.cflags)
 fuzz.libs.corpus = $(smf.libs) -lsndfile
 fuzz.src.trainer = fuzz/trainer.c pd-rnn/core/trainer.c
+# the kernels' loops without coverage: it is not worth their time here
+fuzz.cov.trainer = -fsanitize-coverage-ignorelist=fuzz/kernels.ignorelist
 
 # libFuzzer builds (clang)
 $(fuzz.dir)/libfuzzer/%: fuzz/*.c $(fuzz.core) $(offline.sources) \
-		$(fuzz.headers)
+		$(fuzz.headers) fuzz/kernels.ignorelist
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(fuzz.flags) $(fuzz.sanitize) -fsanitize=fuzzer -Wno-pass-failed \
-		$(fuzz.def.$*) -o $@ $(fuzz.src.$*) $(fuzz.core) \
+		$(fuzz.cov.$*) $(fuzz.def.$*) -o $@ $(fuzz.src.$*) $(fuzz.core) \
 		$(fuzz.libs.$*) -lm -lpthread
 
 # replay builds: the same targets, a main of our own, gcc and ASan
