@@ -107,7 +107,7 @@ check-storm: all
 
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
-FUZZ_TARGETS = model_file model_file_crc vocab model_api
+FUZZ_TARGETS = model_file model_file_crc vocab model_api corpus trainer
 fuzz.dir := $(hard.root)/fuzz
 fuzz.flags = -g -O1 -std=gnu11 -fopenmp-simd -fno-trapping-math \
 	-DRNN_NO_CLONES
@@ -115,26 +115,37 @@ fuzz.sanitize = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 fuzz.core = $(core.sources)
 fuzz.headers = pd-rnn/core/rnn.h pd-rnn/core/internal.h fuzz/fuzz.h
 
-# each target's source and its extra defines
+# each target's sources, its extra flags (defines, include folders) and
+# libraries; the offline targets take the offline sources of the command
+# line, the corpus readers with libsndfile and libsmf (mk/dist.mk)
 fuzz.src.model_file = fuzz/model_file.c
 fuzz.src.model_file_crc = fuzz/model_file.c
 fuzz.def.model_file_crc = -DFUZZ_FIX_CRC
 fuzz.src.vocab = fuzz/vocab.c
 fuzz.src.model_api = fuzz/model_api.c
+fuzz.src.corpus = fuzz/corpus.c pd-rnn/core/corpus.c
+fuzz.def.corpus = $(smf.cflags)
+fuzz.libs.corpus = $(smf.libs) -lsndfile
+fuzz.src.trainer = fuzz/trainer.c pd-rnn/core/trainer.c
+# the kernels' loops without coverage: it is not worth their time here
+fuzz.cov.trainer = -fsanitize-coverage-ignorelist=fuzz/kernels.ignorelist
 
 # libFuzzer builds (clang)
-$(fuzz.dir)/libfuzzer/%: fuzz/*.c $(fuzz.core) $(fuzz.headers)
+$(fuzz.dir)/libfuzzer/%: fuzz/*.c $(fuzz.core) $(offline.sources) \
+		$(fuzz.headers) fuzz/kernels.ignorelist
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(fuzz.flags) $(fuzz.sanitize) -fsanitize=fuzzer -Wno-pass-failed \
-		$(fuzz.def.$*) -o $@ $(fuzz.src.$*) $(fuzz.core) -lm -lpthread
+		$(fuzz.cov.$*) $(fuzz.def.$*) -o $@ $(fuzz.src.$*) $(fuzz.core) \
+		$(fuzz.libs.$*) -lm -lpthread
 
 # replay builds: the same targets, a main of our own, gcc and ASan
-$(fuzz.dir)/replay/%: fuzz/*.c $(fuzz.core) $(fuzz.headers)
+$(fuzz.dir)/replay/%: fuzz/*.c $(fuzz.core) $(offline.sources) \
+		$(fuzz.headers)
 	@mkdir -p $(@D)
 	$(HARDEN_CC) $(fuzz.flags) $(fuzz.sanitize) -fno-omit-frame-pointer \
 		-Wall -Wextra \
 		$(fuzz.def.$*) -o $@ $(fuzz.src.$*) fuzz/replay.c \
-		$(fuzz.core) -lm -lpthread
+		$(fuzz.core) $(fuzz.libs.$*) -lm -lpthread
 
 fuzz-build: $(addprefix $(fuzz.dir)/libfuzzer/,$(FUZZ_TARGETS))
 
@@ -153,9 +164,18 @@ $(fuzz.dir)/make_seeds: fuzz/make_seeds.c $(fuzz.core) pd-rnn/core/rnn.h
 	@mkdir -p $(@D)
 	$(HARDEN_CC) $(fuzz.flags) -o $@ $< $(fuzz.core) -lm -lpthread
 
-fuzz-seeds: $(fuzz.dir)/make_seeds
+# and the binary seeds of the offline targets (sound, MIDI, trainer runs)
+$(fuzz.dir)/make_offline_seeds: fuzz/make_offline_seeds.c $(fuzz.core) \
+		pd-rnn/core/corpus.c pd-rnn/core/rnn.h
+	@mkdir -p $(@D)
+	$(HARDEN_CC) $(fuzz.flags) $(smf.cflags) -o $@ $< $(fuzz.core) \
+		pd-rnn/core/corpus.c $(smf.libs) -lsndfile -lm -lpthread
+
+fuzz-seeds: $(fuzz.dir)/make_seeds $(fuzz.dir)/make_offline_seeds
 	$(fuzz.dir)/make_seeds fuzz/corpus/model_file
 	cp fuzz/corpus/model_file/* fuzz/corpus/model_file_crc/
+	@mkdir -p fuzz/corpus/corpus fuzz/corpus/trainer
+	$(fuzz.dir)/make_offline_seeds fuzz/corpus/corpus fuzz/corpus/trainer
 
 # ------------------------------------------------------------ double
 
