@@ -314,10 +314,6 @@ static void change(fuzz_stream *s, int what, rnn_model **models, int ways,
             }
         } else if (what == 1) { /* memory for more tokens */
             int tokens = rnn_vocab_size(rnn_model_vocab(m)) + 1 + value % 64;
-            /* the known bug of fuzz/regressions/trainer/reserve-*,
-             * skipped with FUZZ_IGNORE_KNOWN */
-            if (getenv("FUZZ_IGNORE_KNOWN"))
-                continue;
             FUZZ_CHECK(rnn_model_reserve(m, tokens) == RNN_OK,
                        "reserving %d", tokens);
             sh->moved = 1;

@@ -167,7 +167,8 @@ static rnn_status read_words(rnn_corpus *corpus, rnn_vocab *vocab,
         }
         size_t end = at;
         while (end < size && text[end] != ' ' && text[end] != '\t'
-               && text[end] != '\n' && text[end] != '\r' && text[end] != 0)
+               && text[end] != '\n' && text[end] != '\r' && text[end] != '\f'
+               && text[end] != '\v' && text[end] != 0)
             end++;
         char keep = text[end];
         text[end] = 0;
@@ -381,6 +382,27 @@ static const char *midi_track_problem(const unsigned char *data,
     return "a track does not end with an end-of-track event";
 }
 
+/* The header chunk as libsmf (1.3) reads it: it refuses any other, and
+ * then leaks what it made for the file.  NULL, or what is wrong. */
+static const char *midi_header_problem(const unsigned char *bytes,
+                                       size_t size)
+{
+    if (size < 14 || big_endian(bytes + 4) != 6)
+        return "a header chunk not of 6 bytes";
+    int format = bytes[8] << 8 | bytes[9];
+    if (format == 2)
+        return "format 2 (independent sequences) is not read";
+    if (format > 2)
+        return "an unknown format";
+    if (!(bytes[10] | bytes[11]))
+        return "no track in it";
+    if (bytes[12] & 0x80)
+        return "timed in SMPTE frames, which is not read";
+    if (!(bytes[12] | bytes[13]))
+        return "a division of 0 ticks";
+    return NULL;
+}
+
 /* The chunks of a file, each within it, and the events of its tracks.
  * NULL, or what is wrong. */
 static const char *midi_file_problem(const unsigned char *bytes,
@@ -388,6 +410,9 @@ static const char *midi_file_problem(const unsigned char *bytes,
 {
     size_t at = 0;
     int tracks = 0;
+    const char *header = midi_header_problem(bytes, size);
+    if (header)
+        return header;
     while (size - at >= 8) {
         uint32_t length = big_endian(bytes + at + 4);
         const unsigned char *data = bytes + at + 8;
@@ -732,8 +757,8 @@ rnn_status rnn_corpus_read(rnn_corpus *corpus, rnn_vocab *vocab,
         }
         status = read_audio(corpus, vocab, path, grow, classes, rate,
                             &allocated, why, why_size);
-        if (status)
-            return status;
+        if (status == RNN_ERR_ARG)
+            return status; /* why has the reason */
     } else {
         size_t size;
         char *text = read_whole(path, &size, why, why_size);

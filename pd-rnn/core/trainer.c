@@ -78,6 +78,10 @@ struct rnn_trainer {
     worker_slot *slot;
     rnn_param *params[4 * RNN_MAX_LAYERS + 2]; /* the model's tensors */
     int param_count;
+    /* where their values and gradients were when the trainer was made:
+     * the streams and the first thread hold these addresses */
+    rnn_real *values[4 * RNN_MAX_LAYERS + 2];
+    rnn_real *grads[4 * RNN_MAX_LAYERS + 2];
     /* transposed weights, made at the start of each window */
     rnn_real *w_rec_t[RNN_MAX_LAYERS]; /* (H x G*H) */
     rnn_real *w_in_t[RNN_MAX_LAYERS];  /* (G*H x H), layers above the
@@ -542,6 +546,12 @@ rnn_status rnn_trainer_window(rnn_trainer *trainer, const int *tokens,
         || model->cell.layer[0].input != trainer->inputs
         || model->cell.window != trainer->window)
         return RNN_ERR_STATE;
+    /* nor would one whose tensors moved since (memory reserved, weights
+     * swapped in by a worker thread) */
+    for (int p = 0; p < trainer->param_count; p++)
+        if (trainer->params[p]->value != trainer->values[p]
+            || trainer->params[p]->grad != trainer->grads[p])
+            return RNN_ERR_STATE;
     for (long i = 0; i < (long)trainer->streams * trainer->window; i++)
         if (tokens[i] >= size || tokens[i] >= trainer->rows
             || tokens[i] >= trainer->inputs)
@@ -699,9 +709,12 @@ static rnn_trainer *trainer_new(rnn_model *model, int streams, int threads,
                                                 4 * RNN_MAX_LAYERS);
     trainer->params[trainer->param_count++] = &model->readout.weight;
     trainer->params[trainer->param_count++] = &model->readout.bias;
-    for (int p = 0; p < trainer->param_count; p++) /* the first thread's */
+    for (int p = 0; p < trainer->param_count; p++) { /* the first thread's */
         memset(trainer->params[p]->grad, 0,
                trainer->params[p]->count * sizeof(rnn_real));
+        trainer->values[p] = trainer->params[p]->value;
+        trainer->grads[p] = trainer->params[p]->grad;
+    }
     trainer->slot = calloc((size_t)threads, sizeof(worker_slot));
     if (!trainer->slot) {
         rnn_trainer_free(trainer);
