@@ -679,15 +679,16 @@ static rnn_trainer *trainer_new(rnn_model *model, int streams, int threads,
     if (!model->has_cell || streams < 1 || streams > 4096 || threads < 1
         || threads > 64)
         return NULL;
+    int size = rnn_vocab_size(model->vocab);
+    *status = RNN_ERR_STATE; /* nothing to predict yet */
+    if (size < 1)
+        return NULL;
     *status = RNN_ERR_NOMEM;
     rnn_model_flush(model);
     rnn_model_set_threaded(model, 0);
 
     /* the readout, with a row for every token, and the input weights */
-    int size = rnn_vocab_size(model->vocab);
     const rnn_real *h = rnn_recurrent_output(&model->cell);
-    if (size < 1)
-        return NULL;
     if (rnn_model_predict(model, h, model->cell.hidden)
         || rnn_recurrent_grow_input(&model->cell, size, &model->weight_rng))
         return NULL;
