@@ -74,6 +74,12 @@ refuses "a broken sound file" "$cli" train "$work/broken.wav" \
     --tokens audio -o "$work/x.rnn"
 refuses "an unknown option" "$cli" train "$work/train.txt" -o "$work/x.rnn" \
     --bogus 1
+refuses_saying "an unknown option last" "unknown option --bogus" \
+    "$cli" train "$work/train.txt" -o "$work/x.rnn" --bogus
+refuses_saying "a known option last" "--hidden needs a value" \
+    "$cli" train "$work/train.txt" -o "$work/x.rnn" --hidden
+refuses_saying "--epochs and --events together" "--epochs and --events" \
+    "$cli" train "$work/train.txt" -o "$work/x.rnn" --epochs 1 --events 100
 refuses "a bad value" "$cli" train "$work/train.txt" -o "$work/x.rnn" \
     --hidden -4
 refuses "a model that is not one" "$cli" eval "$work/train.txt" \

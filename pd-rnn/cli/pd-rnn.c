@@ -38,6 +38,9 @@ typedef struct options {
     long long seed;
     int tokens;         /* rnn_token_kind, or -1: from the model */
     int midi_grid;      /* steps a quarter note of MIDI durations; 0: none */
+    /* given on the command line, not defaults: what --resume checks */
+    int given_type, given_hidden, given_layers, given_window, given_epochs;
+    int given_classes;
 } options;
 
 static int fail(const char *format, ...)
@@ -87,6 +90,21 @@ static int number(const char *text, double low, double high, double *value)
     return 1;
 }
 
+/* Every option takes a value. */
+static int known_option(const char *arg)
+{
+    static const char *const names[] = {
+        "-o",        "--val",     "--resume",  "--prime", "--type",
+        "--optim",   "--tokens",  "--hidden",  "--layers", "--window",
+        "--batch",   "--threads", "--midi-durations",     "--classes",
+        "--rate",    "--top-k",   "--epochs",  "--events", "-n",
+        "--lr",      "--clip",    "--temperature",        "--seed"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(arg, names[i]))
+            return 1;
+    return 0;
+}
+
 /* Options and files in any order; each option that takes a value takes
  * the next word. */
 static int parse(int argc, char **argv, options *o)
@@ -116,10 +134,20 @@ static int parse(int argc, char **argv, options *o)
             o->files[o->file_count++] = arg;
             continue;
         }
+        if (!known_option(arg))
+            return fail("unknown option %s (see pd-rnn --help)", arg);
         if (i + 1 >= argc)
             return fail("option %s needs a value", arg);
         const char *value = argv[++i];
         double v;
+
+        /* what was given, to tell it from a default */
+        o->given_type |= !strcmp(arg, "--type");
+        o->given_hidden |= !strcmp(arg, "--hidden");
+        o->given_layers |= !strcmp(arg, "--layers");
+        o->given_window |= !strcmp(arg, "--window");
+        o->given_epochs |= !strcmp(arg, "--epochs");
+        o->given_classes |= !strcmp(arg, "--classes");
         int ok = 1;
         if (!strcmp(arg, "-o"))
             o->output = value;
@@ -186,6 +214,9 @@ static int parse(int argc, char **argv, options *o)
         if (!ok)
             return fail("bad value '%s' for %s", value, arg);
     }
+
+    if (o->given_epochs && o->events)
+        return fail("--epochs and --events together: give one of them");
 
     /* durations are of notes: they make a MIDI corpus of any file */
     if (o->midi_grid && o->tokens < 0)
