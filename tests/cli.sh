@@ -87,6 +87,24 @@ refuses "a model that is not one" "$cli" eval "$work/train.txt" \
 refuses "an unwritable output" "$cli" train "$work/train.txt" \
     -o "$work/no/such/folder/x.rnn" --events 100
 
+# an output that is no regular file is refused before the training (one
+# line: no progress was printed) and left as it was
+mkdir "$work/folder"
+ln -s folder "$work/folder-link"
+mkfifo "$work/fifo"
+refuses "-o a folder" "$cli" train "$work/train.txt" -o "$work/folder" \
+    --hidden 8 --window 8
+refuses "-o a link to a folder" "$cli" train "$work/train.txt" \
+    -o "$work/folder-link" --hidden 8 --window 8
+refuses "-o a FIFO" "$cli" train "$work/train.txt" -o "$work/fifo" \
+    --hidden 8 --window 8
+check "the FIFO is still one, nothing left beside it" sh -c \
+    "[ -p '$work/fifo' ] && ! ls '$work' | grep -q 'fifo.tmp'"
+cp "$work/text.rnn" "$work/linked.rnn"
+ln -s linked.rnn "$work/model-link"
+check "-o a link to a model file" "$cli" train "$work/train.txt" \
+    -o "$work/model-link" --hidden 8 --window 8 --events 100
+
 # the model in real Pd: [rnn.cell] reads it and predicts as eval scores
 if command -v pd >/dev/null 2>&1; then
     cat >"$work/read.pd" <<PATCH

@@ -8,12 +8,14 @@
  *
  * Errors are one line on stderr and a non-zero exit. */
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sndfile.h>
@@ -493,22 +495,44 @@ static int train_epochs(rnn_model *model, const rnn_corpus *corpus,
     return 0;
 }
 
-/* Whether a file can be written in the output's folder, found out before
- * the training rather than after it. */
-static int writable_folder(const char *path)
+/* The model is written to a temporary file beside the output, then
+ * renamed over it.  Before the training, rather than after it: the
+ * output must be a regular file (through a link, if it is one) or not be
+ * there yet, and a file must be possible beside it.  0, or 1 after the
+ * refusal. */
+static int check_output(const char *path)
 {
-    const char *slash = strrchr(path, '/');
-    char folder[4096];
-    if (!slash)
-        return access(".", W_OK) == 0;
-    size_t length = (size_t)(slash - path);
-    if (length >= sizeof folder)
-        return 0;
-    memcpy(folder, path, length);
-    folder[length ? length : 1] = 0;
-    if (!length)
-        folder[0] = '/';
-    return access(folder, W_OK) == 0;
+    struct stat info;
+    if (stat(path, &info) == 0) {
+        if (S_ISDIR(info.st_mode))
+            return fail("%s: a folder; -o takes the name of the model "
+                        "file to write",
+                        path);
+        if (!S_ISREG(info.st_mode))
+            return fail("%s: not a regular file (a device, a FIFO or a "
+                        "socket); -o takes the name of a model file",
+                        path);
+    } else if (errno != ENOENT) {
+        return fail("%s: %s", path, strerror(errno));
+    }
+
+    /* a file beside it, as the writer makes one, made and removed */
+    size_t length = strlen(path);
+    char *probe = malloc(length + 16);
+    if (!probe)
+        return fail("out of memory");
+    snprintf(probe, length + 16, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(probe);
+    int error = errno;
+    if (fd >= 0) {
+        close(fd);
+        unlink(probe);
+    }
+    free(probe);
+    if (fd < 0)
+        return fail("%s: cannot make a file in that folder (%s)", path,
+                    strerror(error));
+    return 0;
 }
 
 static int command_train(const options *o)
@@ -517,8 +541,8 @@ static int command_train(const options *o)
         return fail("train needs at least one CORPUS file");
     if (!o->output)
         return fail("train needs -o MODEL, the file to write");
-    if (!writable_folder(o->output))
-        return fail("%s: cannot write into that folder", o->output);
+    if (check_output(o->output))
+        return 1;
     rnn_model *model = model_for_training(o);
     if (!model)
         return 1;
