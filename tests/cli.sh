@@ -17,6 +17,9 @@ failed=0
 
 . "$top/tests/checks.sh"
 
+# the shared data (not in the repository) when it is there
+data=${RNN_SHARED_DATA:-$top/../shared/data}
+
 head -c 60000 "$top/data/tinyshakespeare.txt" >"$work/train.txt"
 tail -c 20000 "$top/data/tinyshakespeare.txt" >"$work/val.txt"
 
@@ -48,19 +51,41 @@ check "train on token lines (chorale melodies)" "$cli" train \
 check "sample token lines: numbers" sh -c \
     "'$cli' sample '$work/notes.rnn' -n 20 --seed 1 |
      grep -Eq '^[0-9]+( [0-9]+){19}\$'"
-if [ -f "$top/../shared/data/spring.wav" ]; then
-    sound="$top/../shared/data/spring.wav"
+# the shared sound, or else one made of the melodies' numbers as mu-law
+# classes
+if [ -f "$data/spring.wav" ]; then
+    sound="$data/spring.wav"
 else
     sound="$work/tone.wav"
-    "$cli" sample "$work/notes.rnn" -n 1 >/dev/null 2>&1
+    "$cli" sample "$work/notes.rnn" -n 16000 --temperature 1 \
+        -o "$sound" 2>/dev/null
 fi
-if [ -f "$sound" ]; then
-    check "train on sound" "$cli" train "$sound" --tokens audio \
-        -o "$work/sound.rnn" --hidden 32 --window 32 --events 20000
-    check "sample sound into a WAV file" sh -c \
-        "'$cli' sample '$work/sound.rnn' -n 4000 -o '$work/out.wav' &&
-         head -c 4 '$work/out.wav' | grep -q RIFF"
-fi
+check "train on sound" "$cli" train "$sound" --tokens audio \
+    -o "$work/sound.rnn" --hidden 32 --window 32 --events 20000
+check "sample sound into a WAV file" sh -c \
+    "'$cli' sample '$work/sound.rnn' -n 4000 -o '$work/out.wav' &&
+     head -c 4 '$work/out.wav' | grep -q RIFF"
+
+# a file named as a sound file is read as sound without --tokens, in
+# every format sample writes; --tokens given still wins
+for type in wav aif aiff aifc flac ogg oga opus au snd caf w64 rf64 mp3; do
+    check "sample -o .$type, train on it as sound without --tokens" sh -c \
+        "'$cli' sample '$work/sound.rnn' -n 4000 --temperature 1 \
+            -o '$work/out.$type' &&
+         '$cli' train '$work/out.$type' -o '$work/$type.rnn' --hidden 8 \
+            --window 8 --events 100 2>'$work/$type.err' &&
+         grep -Eq '^pd-rnn: [0-9]+ events, vocabulary ([2-9]|[0-9]{2,3}),' \
+            '$work/$type.err' &&
+         '$cli' sample '$work/$type.rnn' -n 10 -o '$work/back.wav'"
+done
+check "eval of a sound model on a sound file, without --tokens" sh -c \
+    "'$cli' eval '$work/sound.rnn' '$work/out.wav' >'$work/eval' &&
+     grep -Eq '^events: (3|4)[0-9]{3}$' '$work/eval'"
+check "--tokens chars reads a sound file as text" "$cli" train \
+    "$work/out.wav" --tokens chars -o "$work/bytes.rnn" --hidden 8 \
+    --window 8 --events 100
+refuses "... and that model of characters writes no sound" "$cli" sample \
+    "$work/bytes.rnn" -n 10 -o "$work/x.wav"
 
 # bad input: one line, non-zero exit, never a crash or a hang
 printf 'not a sound file\n' >"$work/broken.wav"
@@ -72,6 +97,8 @@ refuses "a corpus shorter than a window" "$cli" train "$work/short.txt" \
     -o "$work/x.rnn" --window 16
 refuses "a broken sound file" "$cli" train "$work/broken.wav" \
     --tokens audio -o "$work/x.rnn"
+refuses "a text file named .wav" "$cli" train "$work/broken.wav" \
+    -o "$work/x.rnn"
 refuses "an unknown option" "$cli" train "$work/train.txt" -o "$work/x.rnn" \
     --bogus 1
 refuses_saying "an unknown option last" "unknown option --bogus" \

@@ -16,7 +16,7 @@ if [ ! -x "$cli" ]; then
     echo "FAIL $cli is not built: run make first"
     exit 1
 fi
-bach="$top/../shared/data/bach_846.mid"
+bach="${RNN_SHARED_DATA:-$top/../shared/data}/bach_846.mid"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pd-rnn-midi.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 failed=0

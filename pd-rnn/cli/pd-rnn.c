@@ -261,15 +261,64 @@ static int midi_file(const char *path)
     return dot && (!strcasecmp(dot, ".mid") || !strcasecmp(dot, ".midi"));
 }
 
-/* Append a file to a corpus; a MIDI file is read as one unless --tokens
- * said what the corpus is. */
+/* Sound files by the ends of their names, each as libsndfile (1.2)
+ * reads it, and the format sample -o writes it in. */
+typedef struct sound_type {
+    const char *extension;
+    int format;
+} sound_type;
+
+static const sound_type sound_types[] = {
+    {".wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16},
+    {".aif", SF_FORMAT_AIFF | SF_FORMAT_PCM_16},
+    {".aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16},
+    {".aifc", SF_FORMAT_AIFF | SF_FORMAT_FLOAT}, /* written as AIFC */
+    {".flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16},
+    {".ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS},
+    {".oga", SF_FORMAT_OGG | SF_FORMAT_VORBIS},
+    {".opus", SF_FORMAT_OGG | SF_FORMAT_OPUS},
+    {".au", SF_FORMAT_AU | SF_FORMAT_PCM_16},
+    {".snd", SF_FORMAT_AU | SF_FORMAT_PCM_16},
+    {".caf", SF_FORMAT_CAF | SF_FORMAT_PCM_16},
+    {".w64", SF_FORMAT_W64 | SF_FORMAT_PCM_16},
+    {".rf64", SF_FORMAT_RF64 | SF_FORMAT_PCM_16},
+    {".mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III},
+};
+
+/* The sound type a file is named as, or NULL */
+static const sound_type *sound_file(const char *path)
+{
+    const char *dot = path ? strrchr(path, '.') : NULL;
+    for (size_t i = 0; dot && i < sizeof sound_types / sizeof *sound_types;
+         i++)
+        if (!strcasecmp(dot, sound_types[i].extension))
+            return &sound_types[i];
+    return NULL;
+}
+
+/* How a file is read: as --tokens says; else a file named as a MIDI or
+ * sound file as one; else as the corpus's kind. */
+static rnn_token_kind file_kind(const char *path, rnn_token_kind kind,
+                                const options *o)
+{
+    if (o->tokens >= 0)
+        return (rnn_token_kind)o->tokens;
+    if (midi_file(path))
+        return RNN_TOKENS_MIDI;
+    if (sound_file(path))
+        return RNN_TOKENS_AUDIO;
+    return kind;
+}
+
+/* Append a file to a corpus, read as file_kind() says. */
 static int read_corpus(rnn_corpus *corpus, rnn_model *model,
                        const char *path, rnn_token_kind kind, int grow,
                        const options *o, int *rate)
 {
     char why[512];
     rnn_status status;
-    if (kind == RNN_TOKENS_MIDI || (o->tokens < 0 && midi_file(path)))
+    kind = file_kind(path, kind, o);
+    if (kind == RNN_TOKENS_MIDI)
         status = rnn_corpus_read_midi(corpus, rnn_model_vocab(model), path,
                                       grow, o->midi_grid, why, sizeof why);
     else
@@ -596,35 +645,6 @@ static int command_train(const options *o)
 
 /* ------------------------------------------------------------ sample */
 
-static int sound_file(const char *path)
-{
-    const char *dot = path ? strrchr(path, '.') : NULL;
-    static const char *const known[] = {".wav", ".aif", ".aiff", ".flac",
-                                        ".ogg", ".au", ".caf", ".w64"};
-    for (size_t i = 0; dot && i < sizeof known / sizeof known[0]; i++)
-        if (!strcasecmp(dot, known[i]))
-            return 1;
-    return 0;
-}
-
-static int sound_format(const char *path)
-{
-    const char *dot = strrchr(path, '.');
-    if (!strcasecmp(dot, ".flac"))
-        return SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
-    if (!strcasecmp(dot, ".ogg"))
-        return SF_FORMAT_OGG | SF_FORMAT_VORBIS;
-    if (!strcasecmp(dot, ".aif") || !strcasecmp(dot, ".aiff"))
-        return SF_FORMAT_AIFF | SF_FORMAT_PCM_16;
-    if (!strcasecmp(dot, ".au"))
-        return SF_FORMAT_AU | SF_FORMAT_PCM_16;
-    if (!strcasecmp(dot, ".caf"))
-        return SF_FORMAT_CAF | SF_FORMAT_PCM_16;
-    if (!strcasecmp(dot, ".w64"))
-        return SF_FORMAT_W64 | SF_FORMAT_PCM_16;
-    return SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-}
-
 /* The prime, as the tokens a corpus of that kind would give. */
 static int prime(rnn_model *model, const options *o, rnn_token_kind kind)
 {
@@ -678,7 +698,7 @@ static int write_sound(const options *o, const float *samples, long count)
     memset(&info, 0, sizeof info);
     info.samplerate = o->rate;
     info.channels = 1;
-    info.format = sound_format(o->output);
+    info.format = sound_file(o->output)->format;
     SNDFILE *file = sf_open(o->output, SFM_WRITE, &info);
     if (!file)
         return fail("%s: %s", o->output, sf_strerror(NULL));
@@ -717,7 +737,7 @@ static int command_sample(const options *o)
         rnn_model_free(model);
         return fail("%s: the model has no cell or no vocabulary", o->files[0]);
     }
-    int sound = sound_file(o->output);
+    int sound = sound_file(o->output) != NULL;
     int midi = midi_file(o->output)
                && (o->tokens < 0 || o->tokens == RNN_TOKENS_MIDI);
     rnn_token_kind kind = midi ? RNN_TOKENS_MIDI : kind_of(model, o, sound);
