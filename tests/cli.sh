@@ -87,6 +87,39 @@ check "--tokens chars reads a sound file as text" "$cli" train \
 refuses "... and that model of characters writes no sound" "$cli" sample \
     "$work/bytes.rnn" -n 10 -o "$work/x.wav"
 
+# --resume keeps the model's shape, and its kind of tokens
+refuses_saying "resume: a shape given that is not the model's" \
+    'gru, 1 layer of 32 units: --type lstm, --hidden 16, --layers 2 do not' \
+    "$cli" train "$work/train.txt" -o "$work/x.rnn" --resume \
+    "$work/text.rnn" --type lstm --hidden 16 --layers 2 --events 100
+check "resume: the model's own shape given" "$cli" train "$work/train.txt" \
+    -o "$work/x.rnn" --resume "$work/text.rnn" --type gru --hidden 32 \
+    --layers 1 --events 100
+refuses_saying "resume a model of characters with --tokens audio" \
+    'read as sound .* the tokens of .*text.rnn \(characters\)' \
+    "$cli" train "$sound" --tokens audio -o "$work/x.rnn" \
+    --resume "$work/text.rnn" --events 100
+refuses_saying "resume a model of characters on a sound file" \
+    'read as sound .* \(characters\); --tokens says how' \
+    "$cli" train "$sound" -o "$work/x.rnn" --resume "$work/text.rnn" \
+    --events 100
+refuses_saying "resume a model of characters with --tokens words" \
+    'read as words .* \(characters\)' "$cli" train "$work/train.txt" \
+    --tokens words -o "$work/x.rnn" --resume "$work/text.rnn" --events 100
+refuses_saying "resume a model of sound with too few --classes" \
+    '--classes 16 is too few' "$cli" train "$sound" --classes 16 \
+    -o "$work/x.rnn" --resume "$work/sound.rnn" --events 100
+warns "resume a model of numbers on sound: a doubt" 'no mu-law class of' \
+    "$cli" train "$sound" -o "$work/x.rnn" --resume "$work/notes.rnn" \
+    --events 100
+refuses_saying "text and sound in one corpus" \
+    'read as sound .* the files before it \(characters\)' \
+    "$cli" train "$work/train.txt" "$sound" -o "$work/x.rnn" --events 100
+refuses_saying "--classes with a text corpus" '--classes is for sound' \
+    "$cli" train "$work/train.txt" --classes 512 -o "$work/x.rnn"
+refuses_saying "eval of a model of characters on a sound file" \
+    'read as sound .* \(characters\)' "$cli" eval "$work/text.rnn" "$sound"
+
 # bad input: one line, non-zero exit, never a crash or a hang
 printf 'not a sound file\n' >"$work/broken.wav"
 : >"$work/empty.txt"

@@ -136,6 +136,15 @@ refuses "a MIDI file of a model of words that are no notes" sh -c \
         --hidden 8 --window 4 --batch 1 2>/dev/null &&
      '$cli' sample '$work/solfege.rnn' -n 8 -o '$work/x.mid'"
 
+# --resume: a model of durations needs them, a model of pitches is
+# doubted with them
+refuses_saying "resume a model of durations without --midi-durations" \
+    'give --midi-durations as in training' "$cli" train \
+    "$work/chords.mid" -o "$work/x.rnn" --resume "$work/steps.rnn"
+warns "resume a model of pitches with --midi-durations: a doubt" \
+    'look like MIDI pitches alone' "$cli" train "$work/chords.mid" \
+    -o "$work/x.rnn" --resume "$work/chords.rnn" --midi-durations 4
+
 # bad MIDI files: one line, a non-zero exit
 printf 'not a MIDI file\n' >"$work/text.mid"
 head -c 200 "$work/chords.mid" >"$work/truncated.mid"

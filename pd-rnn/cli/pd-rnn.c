@@ -310,14 +310,141 @@ static rnn_token_kind file_kind(const char *path, rnn_token_kind kind,
     return kind;
 }
 
-/* Append a file to a corpus, read as file_kind() says. */
+/* What the tokens of a vocabulary are, to tell whether a corpus of some
+ * kind goes with them. */
+typedef struct token_summary {
+    int symbols;     /* symbol tokens */
+    int words;       /* symbols of more than one character */
+    int spaces;      /* symbols of white space, which only characters are */
+    int floats;      /* float tokens */
+    int fractions;   /* floats that are no whole number from 0 up */
+    float low, high; /* the range of the floats */
+} token_summary;
+
+static token_summary summarize(rnn_vocab *vocab)
+{
+    token_summary s = {0};
+    for (int i = 0; i < rnn_vocab_size(vocab); i++) {
+        const rnn_token *t = rnn_vocab_token(vocab, i);
+        if (t->type == RNN_TOKEN_FLOAT) {
+            if (!s.floats || t->value < s.low)
+                s.low = t->value;
+            if (!s.floats || t->value > s.high)
+                s.high = t->value;
+            s.floats++;
+            s.fractions += !(t->value >= 0 && t->value == floorf(t->value));
+        } else {
+            size_t length = strlen(t->text);
+            s.symbols++;
+            s.words += rnn_utf8_char_length(t->text, length) != length;
+            s.spaces += length == 1 && strchr(" \t\n\r\f\v", t->text[0]);
+        }
+    }
+    return s;
+}
+
+static void describe_tokens(const token_summary *s, char *text, size_t size)
+{
+    if (s->symbols && s->floats)
+        snprintf(text, size, "words and numbers");
+    else if (s->symbols)
+        snprintf(text, size, "%s", s->words ? "words" : "characters");
+    else
+        snprintf(text, size, "numbers %g to %g", s->low, s->high);
+}
+
+static const char *kind_name(rnn_token_kind kind, int grid)
+{
+    switch (kind) {
+    case RNN_TOKENS_CHARS:
+        return "characters";
+    case RNN_TOKENS_WORDS:
+        return "words";
+    case RNN_TOKENS_AUDIO:
+        return "sound (mu-law classes)";
+    default:
+        return grid ? "MIDI notes (pitch * 100 + steps)" : "MIDI pitches";
+    }
+}
+
+/* Whether a corpus read as `kind` goes with the tokens a vocabulary has:
+ * characters are symbols of one character, words never white space,
+ * sound whole numbers below --classes, MIDI notes whole numbers that
+ * rnn_midi_note() takes.  1: they do not; else 0, after a warning when
+ * they fit but look like another kind. */
+static int check_fit(rnn_vocab *vocab, rnn_token_kind kind, const char *path,
+                     const char *source, const options *o, int *warned)
+{
+    token_summary s = summarize(vocab);
+    if (s.symbols + s.floats == 0)
+        return 0;
+    int misfit = 0, grid = kind == RNN_TOKENS_MIDI ? o->midi_grid : 0;
+    if (kind == RNN_TOKENS_CHARS)
+        misfit = s.floats || s.words;
+    else if (kind == RNN_TOKENS_WORDS)
+        misfit = s.spaces > 0;
+    else if (kind == RNN_TOKENS_AUDIO)
+        misfit = s.symbols || s.fractions || s.high >= o->classes;
+    else
+        misfit = s.symbols || s.fractions;
+    for (int i = 0; kind == RNN_TOKENS_MIDI && !misfit
+                    && i < rnn_vocab_size(vocab);
+         i++) {
+        int pitch, steps;
+        misfit = !rnn_midi_note(rnn_vocab_token(vocab, i)->value, grid,
+                                &pitch, &steps);
+    }
+    char tokens[96], hint[64] = "";
+    describe_tokens(&s, tokens, sizeof tokens);
+    int numbers = !s.symbols && !s.fractions;
+    if (misfit) {
+        if (kind == RNN_TOKENS_AUDIO && numbers)
+            snprintf(hint, sizeof hint, ": --classes %d is too few",
+                     o->classes);
+        else if (kind == RNN_TOKENS_MIDI && numbers && !grid)
+            snprintf(hint, sizeof hint, ": give --midi-durations as in "
+                                        "training");
+        else if (o->tokens < 0)
+            snprintf(hint, sizeof hint, "; --tokens says how to read it");
+        return fail("%s read as %s does not go with the tokens of %s (%s)%s",
+                    path, kind_name(kind, grid), source, tokens, hint);
+    }
+
+    /* the same numbers could be of another kind: a doubt, said once */
+    int silence = rnn_mulaw_encode(0, o->classes);
+    rnn_token quiet = {RNN_TOKEN_FLOAT, (float)silence, NULL};
+    if (*warned)
+        return 0;
+    if (kind == RNN_TOKENS_AUDIO && rnn_vocab_find(vocab, &quiet) < 0) {
+        fprintf(stderr, "pd-rnn: warning: the tokens of %s (%s) have no "
+                        "mu-law class of silence (%d of %d): are they "
+                        "sound?\n",
+                source, tokens, silence, o->classes);
+        *warned = 1;
+    } else if (kind == RNN_TOKENS_MIDI && grid && s.high <= 127) {
+        fprintf(stderr, "pd-rnn: warning: the tokens of %s (%s) look like "
+                        "MIDI pitches alone, not pitch * 100 + steps\n",
+                source, tokens);
+        *warned = 1;
+    }
+    return 0;
+}
+
+/* Append a file to a corpus, read as file_kind() says, after checking
+ * that it goes with the tokens of the model (from `source`) so far. */
 static int read_corpus(rnn_corpus *corpus, rnn_model *model,
                        const char *path, rnn_token_kind kind, int grow,
-                       const options *o, int *rate)
+                       const options *o, int *rate, const char *source,
+                       int *warned)
 {
     char why[512];
     rnn_status status;
     kind = file_kind(path, kind, o);
+    if (o->given_classes && kind != RNN_TOKENS_AUDIO)
+        return fail("%s: --classes is for sound, and it is read as %s", path,
+                    kind_name(kind, o->midi_grid));
+    if (check_fit(rnn_model_vocab(model), kind, path, source, o, warned))
+        return 1;
     if (kind == RNN_TOKENS_MIDI)
         status = rnn_corpus_read_midi(corpus, rnn_model_vocab(model), path,
                                       grow, o->midi_grid, why, sizeof why);
@@ -372,9 +499,10 @@ static int command_eval(const options *o)
         return fail("%s: %s", o->files[0], why);
     rnn_corpus corpus = {0};
     rnn_token_kind kind = kind_of(model, o, 0);
-    int rate;
+    int rate, warned = 0;
     for (int f = 1; f < o->file_count; f++)
-        if (read_corpus(&corpus, model, o->files[f], kind, 0, o, &rate)) {
+        if (read_corpus(&corpus, model, o->files[f], kind, 0, o, &rate,
+                        o->files[0], &warned)) {
             rnn_corpus_free(&corpus);
             rnn_model_free(model);
             return 1;
@@ -394,6 +522,35 @@ static int command_eval(const options *o)
 
 /* ------------------------------------------------------------ train */
 
+/* A resumed model keeps its shape: --type, --hidden and --layers, when
+ * given, must be its own.  --window sets its window.  0, or 1 after the
+ * refusal. */
+static int resume_shape(rnn_model *model, const options *o)
+{
+    rnn_cell_type type = rnn_model_cell_type(model);
+    int hidden = rnn_model_hidden(model), layers = rnn_model_layers(model);
+    char differ[96] = "";
+    size_t n = 0;
+    if (o->given_type && o->type != type)
+        n += snprintf(differ + n, sizeof differ - n, ", --type %s",
+                      rnn_cell_type_name(o->type));
+    if (o->given_hidden && o->hidden != hidden)
+        n += snprintf(differ + n, sizeof differ - n, ", --hidden %d",
+                      o->hidden);
+    if (o->given_layers && o->layers != layers)
+        n += snprintf(differ + n, sizeof differ - n, ", --layers %d",
+                      o->layers);
+    if (n)
+        return fail("%s: %s, %d layer%s of %d units: %s do%s not fit it "
+                    "(leave out to resume it)",
+                    o->resume, rnn_cell_type_name(type), layers,
+                    layers > 1 ? "s" : "", hidden, differ + 2,
+                    strchr(differ + 2, ',') ? "" : "es");
+    if (o->given_window && rnn_model_set_window(model, o->window))
+        return fail("%s: cannot take a window of %d", o->resume, o->window);
+    return 0;
+}
+
 static rnn_model *model_for_training(const options *o)
 {
     char why[512];
@@ -407,6 +564,10 @@ static rnn_model *model_for_training(const options *o)
         if (rnn_model_hidden(model) == 0) {
             rnn_model_free(model);
             fail("%s: the model has no cell to train", o->resume);
+            return NULL;
+        }
+        if (resume_shape(model, o)) {
+            rnn_model_free(model);
             return NULL;
         }
     } else {
@@ -599,11 +760,14 @@ static int command_train(const options *o)
                           : o->resume    ? kind_of(model, o, 0)
                                          : RNN_TOKENS_CHARS;
     rnn_corpus corpus = {0}, val = {0};
-    int rate = 0, failed = 0;
+    int rate = 0, failed = 0, warned = 0;
     for (int f = 0; f < o->file_count && !failed; f++)
-        failed = read_corpus(&corpus, model, o->files[f], kind, 1, o, &rate);
+        failed = read_corpus(&corpus, model, o->files[f], kind, 1, o, &rate,
+                             o->resume ? o->resume : "the files before it",
+                             &warned);
     if (!failed && o->val) {
-        failed = read_corpus(&val, model, o->val, kind, 0, o, &rate);
+        failed = read_corpus(&val, model, o->val, kind, 0, o, &rate,
+                             o->resume ? o->resume : "the corpus", &warned);
         if (!failed && val.unknown)
             fprintf(stderr, "pd-rnn: the validation file has %ld tokens "
                             "the corpus does not; they are skipped\n",
