@@ -87,6 +87,20 @@ check "--tokens chars reads a sound file as text" "$cli" train \
 refuses "... and that model of characters writes no sound" "$cli" sample \
     "$work/bytes.rnn" -n 10 -o "$work/x.wav"
 
+# threads and events as they are
+check "--threads 64 --batch 4: 4 threads, said so" sh -c \
+    "'$cli' train '$work/train.txt' -o '$work/x.rnn' --hidden 8 \
+        --threads 64 --batch 4 --events 1000 2>'$work/threads' &&
+     grep -q '^pd-rnn: .*, 4 streams, 4 threads\$' '$work/threads'"
+check "--events 10 trains 10 events, not whole windows" sh -c \
+    "'$cli' train '$work/train.txt' -o '$work/x.rnn' --hidden 8 \
+        --events 10 2>'$work/events' &&
+     grep -q '^pd-rnn: epoch 1: 10 events,' '$work/events'"
+check "--events 1000 with 16 streams of 16: 1000 events" sh -c \
+    "'$cli' train '$work/train.txt' -o '$work/x.rnn' --hidden 8 \
+        --window 16 --events 1000 2>'$work/events' &&
+     grep -q '^pd-rnn: epoch 1: 1000 events,' '$work/events'"
+
 # --resume keeps the model's shape, and its kind of tokens
 refuses_saying "resume: a shape given that is not the model's" \
     'gru, 1 layer of 32 units: --type lstm, --hidden 16, --layers 2 do not' \
@@ -95,6 +109,10 @@ refuses_saying "resume: a shape given that is not the model's" \
 check "resume: the model's own shape given" "$cli" train "$work/train.txt" \
     -o "$work/x.rnn" --resume "$work/text.rnn" --type gru --hidden 32 \
     --layers 1 --events 100
+check "resume: --window sets the model's window" sh -c \
+    "'$cli' train '$work/train.txt' -o '$work/x.rnn' --resume \
+        '$work/text.rnn' --window 8 --events 100 2>'$work/window' &&
+     grep -q '^pd-rnn: .*, window 8,' '$work/window'"
 refuses_saying "resume a model of characters with --tokens audio" \
     'read as sound .* the tokens of .*text.rnn \(characters\)' \
     "$cli" train "$sound" --tokens audio -o "$work/x.rnn" \

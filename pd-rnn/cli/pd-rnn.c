@@ -613,33 +613,38 @@ static void progress(int tty, long done, long total, double start,
                 epoch, done, rate, train_bits);
 }
 
-/* Fill one window for every stream from its part of the corpus. */
-static void fill_window(const rnn_corpus *corpus, long *position,
+/* Fill one window for every stream from its part of the corpus, with at
+ * most `left` tokens: the steps past them are skipped (-1), from the
+ * window's end back, in every stream alike.  The tokens filled. */
+static long fill_window(const rnn_corpus *corpus, long *position,
                         const long *end, int streams, int window,
                         int *tokens, unsigned char *starts,
-                        const long *begin)
+                        const long *begin, long left)
 {
-    for (int s = 0; s < streams; s++)
-        for (int t = 0; t < window; t++) {
+    long filled = 0;
+    for (int t = 0; t < window; t++)
+        for (int s = 0; s < streams; s++) {
             long at = position[s]++;
             long i = (long)s * window + t;
-            if (at < end[s]) {
+            if (at < end[s] && filled < left) {
                 tokens[i] = corpus->tokens[at];
                 starts[i] = corpus->starts[at] || at == begin[s];
+                filled++;
             } else {
                 tokens[i] = -1;
                 starts[i] = 0;
             }
         }
+    return filled;
 }
 
 static int train_epochs(rnn_model *model, const rnn_corpus *corpus,
-                        const rnn_corpus *val, const options *o, int streams)
+                        const rnn_corpus *val, const options *o, int streams,
+                        int threads)
 {
     int window = rnn_model_window(model);
     rnn_status status;
-    rnn_trainer *trainer =
-        rnn_trainer_new(model, streams, o->threads, &status);
+    rnn_trainer *trainer = rnn_trainer_new(model, streams, threads, &status);
     if (!trainer)
         return fail("cannot start training: %s", rnn_strerror(status));
     int *tokens = malloc((size_t)streams * window * sizeof(int));
@@ -672,8 +677,8 @@ static int train_epochs(rnn_model *model, const rnn_corpus *corpus,
         double epoch_bits = 0;
         long epoch_scored = 0;
         for (long read = 0; done < total && read < longest; read += window) {
-            fill_window(corpus, position, end, streams, window, tokens,
-                        starts, begin);
+            done += fill_window(corpus, position, end, streams, window,
+                                tokens, starts, begin, total - done);
             double window_bits;
             long window_scored;
             rnn_trainer_window(trainer, tokens, starts, &window_bits,
@@ -682,8 +687,6 @@ static int train_epochs(rnn_model *model, const rnn_corpus *corpus,
             epoch_scored += window_scored;
             bits = bits * 0.98 + window_bits;
             scored = (long)(scored * 0.98) + window_scored;
-            for (long i = 0; i < (long)streams * window; i++)
-                done += tokens[i] >= 0;
             if (tty && now() - shown > 1) {
                 shown = now();
                 progress(tty, done, total, start, scored ? bits / scored : 0,
@@ -788,16 +791,22 @@ static int command_train(const options *o)
                         "%d streams instead of %d\n",
                 windows, streams, o->batch);
     }
+
+    /* threads: no more than streams, each thread taking some */
+    int threads = o->threads < streams ? o->threads : streams;
+    if (!failed && threads < o->threads)
+        fprintf(stderr, "pd-rnn: %d streams keep %d threads busy, not %d\n",
+                streams, threads, o->threads);
     if (!failed)
         fprintf(stderr, "pd-rnn: %ld events, vocabulary %d, %s %dx%d, "
                         "window %d, %d streams, %d threads\n",
                 corpus.length, rnn_vocab_size(rnn_model_vocab(model)),
                 rnn_cell_type_name(rnn_model_cell_type(model)),
                 rnn_model_layers(model), rnn_model_hidden(model), window,
-                streams, o->threads);
+                streams, threads);
     if (!failed)
         failed = train_epochs(model, &corpus, o->val ? &val : NULL, o,
-                              streams);
+                              streams, threads);
     char why[512];
     if (!failed && rnn_model_save(model, o->output, why, sizeof why))
         failed = fail("%s: %s", o->output, why);
