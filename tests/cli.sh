@@ -44,6 +44,31 @@ check "resume: training goes on from a model" "$cli" train \
     "$work/train.txt" -o "$work/resumed.rnn" --resume "$work/text.rnn" \
     --events 5000
 
+# text from sample ends with a newline in a file (-o) and on a terminal;
+# into a pipe or a redirection it is the characters alone
+last_bytes() { # count file: the last bytes in hexadecimal
+    tail -c "$1" "$2" | od -An -tx1 | tr -d ' \n'
+}
+newline_added() { # characters-alone file: the same, a newline after
+    [ "$(last_bytes 1 "$2")" = 0a ] || return 1
+    [ "$(last_bytes 1 "$1")" = 0a ] || printf '\n' >>"$1"
+    cmp -s "$1" "$2"
+}
+"$cli" sample "$work/text.rnn" -n 40 --seed 4 --temperature 1 |
+    cat >"$work/piped"
+"$cli" sample "$work/text.rnn" -n 40 --seed 4 --temperature 1 \
+    -o "$work/sampled.txt"
+check "sample into a pipe: the 40 characters alone" \
+    [ "$(wc -m <"$work/piped")" -eq 40 ]
+check "sample -o FILE: the same characters, then a newline" \
+    newline_added "$work/piped" "$work/sampled.txt"
+if command -v script >/dev/null 2>&1; then
+    script -qec "'$cli' sample '$work/text.rnn' -n 40 --seed 4 \
+        --temperature 1" "$work/typescript" </dev/null >"$work/tty" 2>&1
+    check "sample on a terminal: a newline last" \
+        [ "$(last_bytes 2 "$work/tty")" = 0d0a ]
+fi
+
 # token lines and sound
 check "train on token lines (chorale melodies)" "$cli" train \
     "$top/data/jsb_chorales_train_first50_top_voice.txt" --tokens words \
@@ -206,8 +231,25 @@ PATCH
         -send "cli-read read $work/text.rnn" -send "cli-read learn 0" \
         -send "cli-probe symbol ROMEO" -send "pd quit" >"$work/pd" 2>&1
     check "Pd reads the command line's model and scores with it" sh -c \
-        "grep -q 'takes the shape' '$work/pd' && grep -q '^cli: size [0-9]' '$work/pd' &&
-         ! grep -q 'error' '$work/pd'"
+        "grep -q 'takes the shape' '$work/pd' &&
+         grep -q '^cli: size [0-9]' '$work/pd' && ! grep -q 'error' '$work/pd'"
+
+    # a model written by Pd before it had a readout: nothing to sample
+    cat >"$work/cell-only.pd" <<PATCH
+#N canvas 0 50 450 300 12;
+#X declare -lib rnn;
+#X obj 10 10 r nr-in;
+#X obj 10 40 rnn.encode nr -chars;
+#X obj 10 70 rnn.cell nr 8;
+#X connect 0 0 1 0;
+#X connect 1 0 2 0;
+PATCH
+    timeout 60 "$pd" -nogui -noaudio -batch -stderr -noprefs -path "$lib" \
+        -open "$work/cell-only.pd" -send "nr-in symbol abcab" \
+        -send "nr-in write $work/cell-only.rnn" -send "pd quit" \
+        >"$work/pd-nr" 2>&1
+    refuses_saying "sample of a model without a readout" 'no readout' \
+        "$cli" sample "$work/cell-only.rnn" -n 10
 
     # at temperature 0, Pd predicts what `sample` writes: the prime and the
     # sample go in character by character, and after each one Pd's token

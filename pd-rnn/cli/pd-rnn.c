@@ -896,6 +896,24 @@ static int midi_model(rnn_model *model, int grid)
     return 1;
 }
 
+/* Whether a model file has a readout, as its header says: the u32 at
+ * byte 32 of a file of version 2 (README: the model file).  When that
+ * cannot be told, it is taken to have one.
+ * TODO: ask the core, which knows but does not say (rnn_model_readout_width
+ * gives the hidden size without a readout); then drop this. */
+static int file_has_readout(const char *path)
+{
+    unsigned char header[36];
+    FILE *file = fopen(path, "rb");
+    size_t got = file ? fread(header, 1, sizeof header, file) : 0;
+    if (file)
+        fclose(file);
+    if (got != sizeof header || memcmp(header, "PDRNNMDL", 8)
+        || header[8] != 2 || header[9] || header[10] || header[11])
+        return 1;
+    return header[32] || header[33] || header[34] || header[35];
+}
+
 static int command_sample(const options *o)
 {
     if (o->file_count != 1)
@@ -909,6 +927,12 @@ static int command_sample(const options *o)
     if (hidden == 0 || rnn_vocab_size(vocab) == 0) {
         rnn_model_free(model);
         return fail("%s: the model has no cell or no vocabulary", o->files[0]);
+    }
+    if (!file_has_readout(o->files[0])) {
+        rnn_model_free(model);
+        return fail("%s: the model has no readout: it was never trained, so "
+                    "it has nothing to say yet",
+                    o->files[0]);
     }
     int sound = sound_file(o->output) != NULL;
     int midi = midi_file(o->output)
@@ -958,6 +982,7 @@ static int command_sample(const options *o)
         rnn_model_free(model);
         return fail("out of memory");
     }
+    int ends_line = 1; /* the text written so far is empty or a line's */
     for (long i = 0; i < o->count; i++) {
         int index = rnn_model_choose(model);
         const rnn_token *token = rnn_vocab_token(vocab, index);
@@ -968,8 +993,11 @@ static int command_sample(const options *o)
                                                  o->classes);
         else if (midi)
             samples[i] = token->value;
-        else
+        else {
             print_token(out, token, kind, i);
+            ends_line = token->type == RNN_TOKEN_SYMBOL && *token->text
+                        && token->text[strlen(token->text) - 1] == '\n';
+        }
         const rnn_real *h;
         rnn_model_step_index(model, index, &h);
         rnn_model_predict(model, h, hidden);
@@ -983,6 +1011,9 @@ static int command_sample(const options *o)
         failed = fail("%s", why);
     else if (kind == RNN_TOKENS_WORDS || kind == RNN_TOKENS_MIDI)
         fputc('\n', out);
+    else if (!ends_line && (out != stdout || isatty(fileno(out))))
+        fputc('\n', out); /* a text file, or a terminal's prompt, after it;
+                            * into a pipe the characters alone */
     if (out != stdout && fclose(out))
         failed = fail("%s: write failed", o->output);
     free(samples);
