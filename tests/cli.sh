@@ -25,6 +25,14 @@ tail -c 20000 "$top/data/tinyshakespeare.txt" >"$work/val.txt"
 
 # text: train, eval, sample, the same again with the same seed
 check "version" "$cli" --version
+
+# the README's synopsis of the command line is what --help prints
+awk '/^## The command line: bin\/pd-rnn/ { section = 1 }
+     section && /^```/ { if (block) exit; block = 1; next }
+     block' "$top/README.md" >"$work/readme-usage"
+"$cli" --help >"$work/help"
+check "the README's synopsis is pd-rnn --help" \
+    cmp "$work/readme-usage" "$work/help"
 check "train on text" "$cli" train "$work/train.txt" -o "$work/text.rnn" \
     --hidden 32 --window 16 --batch 4 --val "$work/val.txt" --seed 3
 check "eval prints bits_per_event last" sh -c \

@@ -63,6 +63,7 @@ static double now(void)
     return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
+/* The README's synopsis is this text, as tests/cli.sh checks. */
 static const char usage[] =
     "usage:\n"
     "  pd-rnn train CORPUS... -o MODEL [--type elman|gru|lstm] [--hidden N]\n"
@@ -71,14 +72,19 @@ static const char usage[] =
     "         [--lr X] [--clip X] [--epochs N | --events N] [--val FILE]\n"
     "         [--seed N] [--threads N] [--tokens chars|words|audio|midi]\n"
     "         [--classes N] [--midi-durations N] [--resume MODEL]\n"
-    "  pd-rnn eval MODEL CORPUS... [--tokens ...] [--classes N]\n"
-    "         [--midi-durations N]\n"
-    "  pd-rnn sample MODEL [--prime TEXT] [-n N] [--temperature X]\n"
-    "         [--top-k N] [--seed N] [-o FILE] [--rate HZ] [--tokens ...]\n"
-    "         [--midi-durations N]\n"
+    "  pd-rnn eval MODEL CORPUS... [--tokens chars|words|audio|midi]\n"
+    "         [--classes N] [--midi-durations N]\n"
+    "  pd-rnn sample MODEL [--prime TEXT] [-n N] [--temperature X] "
+    "[--top-k N]\n"
+    "         [--seed N] [-o FILE] [--rate HZ] [--tokens chars|words|audio|"
+    "midi]\n"
+    "         [--classes N] [--midi-durations N]\n"
     "  pd-rnn --version\n"
-    "A corpus named *.mid or *.midi is read as MIDI unless --tokens says\n"
-    "otherwise; sample -o FILE.mid writes a MIDI file.\n";
+    "A corpus named *.mid or *.midi is read as MIDI, and one named as a\n"
+    "sound file (.wav .aif .aiff .aifc .flac .ogg .oga .opus .au .snd .caf\n"
+    ".w64 .rf64 .mp3) as sound, unless --tokens says otherwise.  sample -o\n"
+    "FILE writes a MIDI or a sound file when FILE is named as one, else "
+    "text.\n";
 
 /* ------------------------------------------------------------ options */
 
