@@ -181,8 +181,10 @@ refuses "a corpus shorter than a window" "$cli" train "$work/short.txt" \
     -o "$work/x.rnn" --window 16
 refuses "a broken sound file" "$cli" train "$work/broken.wav" \
     --tokens audio -o "$work/x.rnn"
-refuses "a text file named .wav" "$cli" train "$work/broken.wav" \
-    -o "$work/x.rnn"
+refuses_saying "a text file named .wav" 'not a sound file libsndfile reads' \
+    "$cli" train "$work/broken.wav" -o "$work/x.rnn"
+refuses_saying "a missing sound file" 'nope.wav: No such file' \
+    "$cli" train "$work/nope.wav" -o "$work/x.rnn"
 refuses "an unknown option" "$cli" train "$work/train.txt" -o "$work/x.rnn" \
     --bogus 1
 refuses_saying "an unknown option last" "unknown option --bogus" \

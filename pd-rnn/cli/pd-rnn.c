@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sndfile.h>
@@ -548,7 +548,7 @@ static int resume_shape(rnn_model *model, const options *o)
                       o->layers);
     if (n)
         return fail("%s: %s, %d layer%s of %d units: %s do%s not fit it "
-                    "(leave out to resume it)",
+                    "(a resumed model keeps its shape)",
                     o->resume, rnn_cell_type_name(type), layers,
                     layers > 1 ? "s" : "", hidden, differ + 2,
                     strchr(differ + 2, ',') ? "" : "es");
