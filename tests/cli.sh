@@ -111,6 +111,9 @@ for type in wav aif aiff aifc flac ogg oga opus au snd caf w64 rf64 mp3; do
             '$work/$type.err' &&
          '$cli' sample '$work/$type.rnn' -n 10 -o '$work/back.wav'"
 done
+refuses_saying "sample -o .opus at a rate Opus has not" 'Opus only supports' \
+    "$cli" sample "$work/sound.rnn" -n 100 --rate 44100 -o "$work/x.opus"
+check "... and no empty file is left" [ ! -e "$work/x.opus" ]
 check "eval of a sound model on a sound file, without --tokens" sh -c \
     "'$cli' eval '$work/sound.rnn' '$work/out.wav' >'$work/eval' &&
      grep -Eq '^events: (3|4)[0-9]{3}$' '$work/eval'"

@@ -878,9 +878,16 @@ static int write_sound(const options *o, const float *samples, long count)
     info.samplerate = o->rate;
     info.channels = 1;
     info.format = sound_file(o->output)->format;
+    struct stat before;
+    int existed = stat(o->output, &before) == 0;
     SNDFILE *file = sf_open(o->output, SFM_WRITE, &info);
-    if (!file)
-        return fail("%s: %s", o->output, sf_strerror(NULL));
+    if (!file) {
+        /* libsndfile may leave an empty file when it refuses a setting */
+        const char *why = sf_strerror(NULL);
+        if (!existed)
+            unlink(o->output);
+        return fail("%s: %s", o->output, why);
+    }
     sf_count_t written = sf_writef_float(file, samples, count);
     int closed = sf_close(file);
     if (written != count || closed)
