@@ -220,6 +220,14 @@ cp "$work/text.rnn" "$work/linked.rnn"
 ln -s linked.rnn "$work/model-link"
 check "-o a link to a model file" "$cli" train "$work/train.txt" \
     -o "$work/model-link" --hidden 8 --window 8 --events 100
+ln -s folder/later.rnn "$work/later-link"
+check "-o a link to a model file not there yet" "$cli" train \
+    "$work/train.txt" -o "$work/later-link" --hidden 8 --window 8 \
+    --events 100
+ln -s no/such/folder/x.rnn "$work/lost-link"
+refuses_saying "-o a link into a folder not there" 'cannot make a file' \
+    "$cli" train "$work/train.txt" -o "$work/lost-link" --hidden 8 \
+    --window 8
 
 # the model in real Pd: [rnn.cell] reads it and predicts as eval scores
 if command -v pd >/dev/null 2>&1; then
