@@ -16,7 +16,7 @@ if [ ! -x "$cli" ]; then
     echo "FAIL $cli is not built: run make first"
     exit 1
 fi
-bach="$top/../shared/data/bach_846.mid"
+bach="${RNN_SHARED_DATA:-$top/../shared/data}/bach_846.mid"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pd-rnn-midi.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 failed=0
@@ -135,6 +135,15 @@ refuses "a MIDI file of a model of words that are no notes" sh -c \
      '$cli' train '$work/solfege.txt' --tokens words -o '$work/solfege.rnn' \
         --hidden 8 --window 4 --batch 1 2>/dev/null &&
      '$cli' sample '$work/solfege.rnn' -n 8 -o '$work/x.mid'"
+
+# --resume: a model of durations needs them, a model of pitches is
+# doubted with them
+refuses_saying "resume a model of durations without --midi-durations" \
+    'give --midi-durations as in training' "$cli" train \
+    "$work/chords.mid" -o "$work/x.rnn" --resume "$work/steps.rnn"
+warns "resume a model of pitches with --midi-durations: a doubt" \
+    'look like MIDI pitches alone' "$cli" train "$work/chords.mid" \
+    -o "$work/x.rnn" --resume "$work/chords.rnn" --midi-durations 4
 
 # bad MIDI files: one line, a non-zero exit
 printf 'not a MIDI file\n' >"$work/text.mid"

@@ -8,11 +8,13 @@
  *
  * Errors are one line on stderr and a non-zero exit. */
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +40,9 @@ typedef struct options {
     long long seed;
     int tokens;         /* rnn_token_kind, or -1: from the model */
     int midi_grid;      /* steps a quarter note of MIDI durations; 0: none */
+    /* given on the command line, not defaults: what --resume checks */
+    int given_type, given_hidden, given_layers, given_window, given_epochs;
+    int given_classes;
 } options;
 
 static int fail(const char *format, ...)
@@ -58,6 +63,7 @@ static double now(void)
     return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
+/* The README's synopsis is this text, as tests/cli.sh checks. */
 static const char usage[] =
     "usage:\n"
     "  pd-rnn train CORPUS... -o MODEL [--type elman|gru|lstm] [--hidden N]\n"
@@ -66,14 +72,19 @@ static const char usage[] =
     "         [--lr X] [--clip X] [--epochs N | --events N] [--val FILE]\n"
     "         [--seed N] [--threads N] [--tokens chars|words|audio|midi]\n"
     "         [--classes N] [--midi-durations N] [--resume MODEL]\n"
-    "  pd-rnn eval MODEL CORPUS... [--tokens ...] [--classes N]\n"
-    "         [--midi-durations N]\n"
-    "  pd-rnn sample MODEL [--prime TEXT] [-n N] [--temperature X]\n"
-    "         [--top-k N] [--seed N] [-o FILE] [--rate HZ] [--tokens ...]\n"
-    "         [--midi-durations N]\n"
+    "  pd-rnn eval MODEL CORPUS... [--tokens chars|words|audio|midi]\n"
+    "         [--classes N] [--midi-durations N]\n"
+    "  pd-rnn sample MODEL [--prime TEXT] [-n N] [--temperature X] "
+    "[--top-k N]\n"
+    "         [--seed N] [-o FILE] [--rate HZ] [--tokens chars|words|audio|"
+    "midi]\n"
+    "         [--classes N] [--midi-durations N]\n"
     "  pd-rnn --version\n"
-    "A corpus named *.mid or *.midi is read as MIDI unless --tokens says\n"
-    "otherwise; sample -o FILE.mid writes a MIDI file.\n";
+    "A corpus named *.mid or *.midi is read as MIDI, and one named as a\n"
+    "sound file (.wav .aif .aiff .aifc .flac .ogg .oga .opus .au .snd .caf\n"
+    ".w64 .rf64 .mp3) as sound, unless --tokens says otherwise.  sample -o\n"
+    "FILE writes a MIDI or a sound file when FILE is named as one, else "
+    "text.\n";
 
 /* ------------------------------------------------------------ options */
 
@@ -85,6 +96,21 @@ static int number(const char *text, double low, double high, double *value)
         return 0;
     *value = v;
     return 1;
+}
+
+/* Every option takes a value. */
+static int known_option(const char *arg)
+{
+    static const char *const names[] = {
+        "-o",        "--val",     "--resume",  "--prime", "--type",
+        "--optim",   "--tokens",  "--hidden",  "--layers", "--window",
+        "--batch",   "--threads", "--midi-durations",     "--classes",
+        "--rate",    "--top-k",   "--epochs",  "--events", "-n",
+        "--lr",      "--clip",    "--temperature",        "--seed"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(arg, names[i]))
+            return 1;
+    return 0;
 }
 
 /* Options and files in any order; each option that takes a value takes
@@ -116,10 +142,20 @@ static int parse(int argc, char **argv, options *o)
             o->files[o->file_count++] = arg;
             continue;
         }
+        if (!known_option(arg))
+            return fail("unknown option %s (see pd-rnn --help)", arg);
         if (i + 1 >= argc)
             return fail("option %s needs a value", arg);
         const char *value = argv[++i];
         double v;
+
+        /* what was given, to tell it from a default */
+        o->given_type |= !strcmp(arg, "--type");
+        o->given_hidden |= !strcmp(arg, "--hidden");
+        o->given_layers |= !strcmp(arg, "--layers");
+        o->given_window |= !strcmp(arg, "--window");
+        o->given_epochs |= !strcmp(arg, "--epochs");
+        o->given_classes |= !strcmp(arg, "--classes");
         int ok = 1;
         if (!strcmp(arg, "-o"))
             o->output = value;
@@ -187,6 +223,9 @@ static int parse(int argc, char **argv, options *o)
             return fail("bad value '%s' for %s", value, arg);
     }
 
+    if (o->given_epochs && o->events)
+        return fail("--epochs and --events together: give one of them");
+
     /* durations are of notes: they make a MIDI corpus of any file */
     if (o->midi_grid && o->tokens < 0)
         o->tokens = RNN_TOKENS_MIDI;
@@ -228,15 +267,191 @@ static int midi_file(const char *path)
     return dot && (!strcasecmp(dot, ".mid") || !strcasecmp(dot, ".midi"));
 }
 
-/* Append a file to a corpus; a MIDI file is read as one unless --tokens
- * said what the corpus is. */
+/* Sound files by the ends of their names, each as libsndfile (1.2)
+ * reads it, and the format sample -o writes it in. */
+typedef struct sound_type {
+    const char *extension;
+    int format;
+} sound_type;
+
+static const sound_type sound_types[] = {
+    {".wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16},
+    {".aif", SF_FORMAT_AIFF | SF_FORMAT_PCM_16},
+    {".aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16},
+    {".aifc", SF_FORMAT_AIFF | SF_FORMAT_FLOAT}, /* written as AIFC */
+    {".flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16},
+    {".ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS},
+    {".oga", SF_FORMAT_OGG | SF_FORMAT_VORBIS},
+    {".opus", SF_FORMAT_OGG | SF_FORMAT_OPUS},
+    {".au", SF_FORMAT_AU | SF_FORMAT_PCM_16},
+    {".snd", SF_FORMAT_AU | SF_FORMAT_PCM_16},
+    {".caf", SF_FORMAT_CAF | SF_FORMAT_PCM_16},
+    {".w64", SF_FORMAT_W64 | SF_FORMAT_PCM_16},
+    {".rf64", SF_FORMAT_RF64 | SF_FORMAT_PCM_16},
+    {".mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III},
+};
+
+/* The sound type a file is named as, or NULL */
+static const sound_type *sound_file(const char *path)
+{
+    const char *dot = path ? strrchr(path, '.') : NULL;
+    for (size_t i = 0; dot && i < sizeof sound_types / sizeof *sound_types;
+         i++)
+        if (!strcasecmp(dot, sound_types[i].extension))
+            return &sound_types[i];
+    return NULL;
+}
+
+/* How a file is read: as --tokens says; else a file named as a MIDI or
+ * sound file as one; else as the corpus's kind. */
+static rnn_token_kind file_kind(const char *path, rnn_token_kind kind,
+                                const options *o)
+{
+    if (o->tokens >= 0)
+        return (rnn_token_kind)o->tokens;
+    if (midi_file(path))
+        return RNN_TOKENS_MIDI;
+    if (sound_file(path))
+        return RNN_TOKENS_AUDIO;
+    return kind;
+}
+
+/* What the tokens of a vocabulary are, to tell whether a corpus of some
+ * kind goes with them. */
+typedef struct token_summary {
+    int symbols;     /* symbol tokens */
+    int words;       /* symbols of more than one character */
+    int spaces;      /* symbols of white space, which only characters are */
+    int floats;      /* float tokens */
+    int fractions;   /* floats that are no whole number from 0 up */
+    float low, high; /* the range of the floats */
+} token_summary;
+
+static token_summary summarize(rnn_vocab *vocab)
+{
+    token_summary s = {0};
+    for (int i = 0; i < rnn_vocab_size(vocab); i++) {
+        const rnn_token *t = rnn_vocab_token(vocab, i);
+        if (t->type == RNN_TOKEN_FLOAT) {
+            if (!s.floats || t->value < s.low)
+                s.low = t->value;
+            if (!s.floats || t->value > s.high)
+                s.high = t->value;
+            s.floats++;
+            s.fractions += !(t->value >= 0 && t->value == floorf(t->value));
+        } else {
+            size_t length = strlen(t->text);
+            s.symbols++;
+            s.words += rnn_utf8_char_length(t->text, length) != length;
+            s.spaces += length == 1 && strchr(" \t\n\r\f\v", t->text[0]);
+        }
+    }
+    return s;
+}
+
+static void describe_tokens(const token_summary *s, char *text, size_t size)
+{
+    if (s->symbols && s->floats)
+        snprintf(text, size, "words and numbers");
+    else if (s->symbols)
+        snprintf(text, size, "%s", s->words ? "words" : "characters");
+    else
+        snprintf(text, size, "numbers %g to %g", s->low, s->high);
+}
+
+static const char *kind_name(rnn_token_kind kind, int grid)
+{
+    switch (kind) {
+    case RNN_TOKENS_CHARS:
+        return "characters";
+    case RNN_TOKENS_WORDS:
+        return "words";
+    case RNN_TOKENS_AUDIO:
+        return "sound (mu-law classes)";
+    default:
+        return grid ? "MIDI notes (pitch * 100 + steps)" : "MIDI pitches";
+    }
+}
+
+/* Whether a corpus read as `kind` goes with the tokens a vocabulary has:
+ * characters are symbols of one character, words never white space,
+ * sound whole numbers below --classes, MIDI notes whole numbers that
+ * rnn_midi_note() takes.  1: they do not; else 0, after a warning when
+ * they fit but look like another kind. */
+static int check_fit(rnn_vocab *vocab, rnn_token_kind kind, const char *path,
+                     const char *source, const options *o, int *warned)
+{
+    token_summary s = summarize(vocab);
+    if (s.symbols + s.floats == 0)
+        return 0;
+    int misfit = 0, grid = kind == RNN_TOKENS_MIDI ? o->midi_grid : 0;
+    if (kind == RNN_TOKENS_CHARS)
+        misfit = s.floats || s.words;
+    else if (kind == RNN_TOKENS_WORDS)
+        misfit = s.spaces > 0;
+    else if (kind == RNN_TOKENS_AUDIO)
+        misfit = s.symbols || s.fractions || s.high >= o->classes;
+    else
+        misfit = s.symbols || s.fractions;
+    for (int i = 0; kind == RNN_TOKENS_MIDI && !misfit
+                    && i < rnn_vocab_size(vocab);
+         i++) {
+        int pitch, steps;
+        misfit = !rnn_midi_note(rnn_vocab_token(vocab, i)->value, grid,
+                                &pitch, &steps);
+    }
+    char tokens[96], hint[64] = "";
+    describe_tokens(&s, tokens, sizeof tokens);
+    int numbers = !s.symbols && !s.fractions;
+    if (misfit) {
+        if (kind == RNN_TOKENS_AUDIO && numbers)
+            snprintf(hint, sizeof hint, ": --classes %d is too few",
+                     o->classes);
+        else if (kind == RNN_TOKENS_MIDI && numbers && !grid)
+            snprintf(hint, sizeof hint, ": give --midi-durations as in "
+                                        "training");
+        else if (o->tokens < 0)
+            snprintf(hint, sizeof hint, "; --tokens says how to read it");
+        return fail("%s read as %s does not go with the tokens of %s (%s)%s",
+                    path, kind_name(kind, grid), source, tokens, hint);
+    }
+
+    /* the same numbers could be of another kind: a doubt, said once */
+    int silence = rnn_mulaw_encode(0, o->classes);
+    rnn_token quiet = {RNN_TOKEN_FLOAT, (float)silence, NULL};
+    if (*warned)
+        return 0;
+    if (kind == RNN_TOKENS_AUDIO && rnn_vocab_find(vocab, &quiet) < 0) {
+        fprintf(stderr, "pd-rnn: warning: the tokens of %s (%s) have no "
+                        "mu-law class of silence (%d of %d): are they "
+                        "sound?\n",
+                source, tokens, silence, o->classes);
+        *warned = 1;
+    } else if (kind == RNN_TOKENS_MIDI && grid && s.high <= 127) {
+        fprintf(stderr, "pd-rnn: warning: the tokens of %s (%s) look like "
+                        "MIDI pitches alone, not pitch * 100 + steps\n",
+                source, tokens);
+        *warned = 1;
+    }
+    return 0;
+}
+
+/* Append a file to a corpus, read as file_kind() says, after checking
+ * that it goes with the tokens of the model (from `source`) so far. */
 static int read_corpus(rnn_corpus *corpus, rnn_model *model,
                        const char *path, rnn_token_kind kind, int grow,
-                       const options *o, int *rate)
+                       const options *o, int *rate, const char *source,
+                       int *warned)
 {
     char why[512];
     rnn_status status;
-    if (kind == RNN_TOKENS_MIDI || (o->tokens < 0 && midi_file(path)))
+    kind = file_kind(path, kind, o);
+    if (o->given_classes && kind != RNN_TOKENS_AUDIO)
+        return fail("%s: --classes is for sound, and it is read as %s", path,
+                    kind_name(kind, o->midi_grid));
+    if (check_fit(rnn_model_vocab(model), kind, path, source, o, warned))
+        return 1;
+    if (kind == RNN_TOKENS_MIDI)
         status = rnn_corpus_read_midi(corpus, rnn_model_vocab(model), path,
                                       grow, o->midi_grid, why, sizeof why);
     else
@@ -290,9 +505,10 @@ static int command_eval(const options *o)
         return fail("%s: %s", o->files[0], why);
     rnn_corpus corpus = {0};
     rnn_token_kind kind = kind_of(model, o, 0);
-    int rate;
+    int rate, warned = 0;
     for (int f = 1; f < o->file_count; f++)
-        if (read_corpus(&corpus, model, o->files[f], kind, 0, o, &rate)) {
+        if (read_corpus(&corpus, model, o->files[f], kind, 0, o, &rate,
+                        o->files[0], &warned)) {
             rnn_corpus_free(&corpus);
             rnn_model_free(model);
             return 1;
@@ -312,6 +528,35 @@ static int command_eval(const options *o)
 
 /* ------------------------------------------------------------ train */
 
+/* A resumed model keeps its shape: --type, --hidden and --layers, when
+ * given, must be its own.  --window sets its window.  0, or 1 after the
+ * refusal. */
+static int resume_shape(rnn_model *model, const options *o)
+{
+    rnn_cell_type type = rnn_model_cell_type(model);
+    int hidden = rnn_model_hidden(model), layers = rnn_model_layers(model);
+    char differ[96] = "";
+    size_t n = 0;
+    if (o->given_type && o->type != type)
+        n += snprintf(differ + n, sizeof differ - n, ", --type %s",
+                      rnn_cell_type_name(o->type));
+    if (o->given_hidden && o->hidden != hidden)
+        n += snprintf(differ + n, sizeof differ - n, ", --hidden %d",
+                      o->hidden);
+    if (o->given_layers && o->layers != layers)
+        n += snprintf(differ + n, sizeof differ - n, ", --layers %d",
+                      o->layers);
+    if (n)
+        return fail("%s: %s, %d layer%s of %d units: %s do%s not fit it "
+                    "(a resumed model keeps its shape)",
+                    o->resume, rnn_cell_type_name(type), layers,
+                    layers > 1 ? "s" : "", hidden, differ + 2,
+                    strchr(differ + 2, ',') ? "" : "es");
+    if (o->given_window && rnn_model_set_window(model, o->window))
+        return fail("%s: cannot take a window of %d", o->resume, o->window);
+    return 0;
+}
+
 static rnn_model *model_for_training(const options *o)
 {
     char why[512];
@@ -325,6 +570,10 @@ static rnn_model *model_for_training(const options *o)
         if (rnn_model_hidden(model) == 0) {
             rnn_model_free(model);
             fail("%s: the model has no cell to train", o->resume);
+            return NULL;
+        }
+        if (resume_shape(model, o)) {
+            rnn_model_free(model);
             return NULL;
         }
     } else {
@@ -370,33 +619,38 @@ static void progress(int tty, long done, long total, double start,
                 epoch, done, rate, train_bits);
 }
 
-/* Fill one window for every stream from its part of the corpus. */
-static void fill_window(const rnn_corpus *corpus, long *position,
+/* Fill one window for every stream from its part of the corpus, with at
+ * most `left` tokens: the steps past them are skipped (-1), from the
+ * window's end back, in every stream alike.  The tokens filled. */
+static long fill_window(const rnn_corpus *corpus, long *position,
                         const long *end, int streams, int window,
                         int *tokens, unsigned char *starts,
-                        const long *begin)
+                        const long *begin, long left)
 {
-    for (int s = 0; s < streams; s++)
-        for (int t = 0; t < window; t++) {
+    long filled = 0;
+    for (int t = 0; t < window; t++)
+        for (int s = 0; s < streams; s++) {
             long at = position[s]++;
             long i = (long)s * window + t;
-            if (at < end[s]) {
+            if (at < end[s] && filled < left) {
                 tokens[i] = corpus->tokens[at];
                 starts[i] = corpus->starts[at] || at == begin[s];
+                filled++;
             } else {
                 tokens[i] = -1;
                 starts[i] = 0;
             }
         }
+    return filled;
 }
 
 static int train_epochs(rnn_model *model, const rnn_corpus *corpus,
-                        const rnn_corpus *val, const options *o, int streams)
+                        const rnn_corpus *val, const options *o, int streams,
+                        int threads)
 {
     int window = rnn_model_window(model);
     rnn_status status;
-    rnn_trainer *trainer =
-        rnn_trainer_new(model, streams, o->threads, &status);
+    rnn_trainer *trainer = rnn_trainer_new(model, streams, threads, &status);
     if (!trainer)
         return fail("cannot start training: %s", rnn_strerror(status));
     int *tokens = malloc((size_t)streams * window * sizeof(int));
@@ -429,8 +683,8 @@ static int train_epochs(rnn_model *model, const rnn_corpus *corpus,
         double epoch_bits = 0;
         long epoch_scored = 0;
         for (long read = 0; done < total && read < longest; read += window) {
-            fill_window(corpus, position, end, streams, window, tokens,
-                        starts, begin);
+            done += fill_window(corpus, position, end, streams, window,
+                                tokens, starts, begin, total - done);
             double window_bits;
             long window_scored;
             rnn_trainer_window(trainer, tokens, starts, &window_bits,
@@ -439,8 +693,6 @@ static int train_epochs(rnn_model *model, const rnn_corpus *corpus,
             epoch_scored += window_scored;
             bits = bits * 0.98 + window_bits;
             scored = (long)(scored * 0.98) + window_scored;
-            for (long i = 0; i < (long)streams * window; i++)
-                done += tokens[i] >= 0;
             if (tty && now() - shown > 1) {
                 shown = now();
                 progress(tty, done, total, start, scored ? bits / scored : 0,
@@ -462,22 +714,72 @@ static int train_epochs(rnn_model *model, const rnn_corpus *corpus,
     return 0;
 }
 
-/* Whether a file can be written in the output's folder, found out before
- * the training rather than after it. */
-static int writable_folder(const char *path)
+/* The file a model written to path goes to, to free: a link followed to
+ * the file it names, which may not be there yet; else path. */
+static char *output_target(const char *path)
 {
+    char *resolved = realpath(path, NULL);
+    if (resolved)
+        return resolved;
+    char text[4096];
+    ssize_t n = readlink(path, text, sizeof text - 1);
+    if (n < 0)
+        return strdup(path);
+    text[n] = 0;
+
+    /* the link's text, relative to the link's folder */
     const char *slash = strrchr(path, '/');
-    char folder[4096];
-    if (!slash)
-        return access(".", W_OK) == 0;
-    size_t length = (size_t)(slash - path);
-    if (length >= sizeof folder)
-        return 0;
-    memcpy(folder, path, length);
-    folder[length ? length : 1] = 0;
-    if (!length)
-        folder[0] = '/';
-    return access(folder, W_OK) == 0;
+    size_t folder = text[0] == '/' || !slash ? 0 : (size_t)(slash - path) + 1;
+    char *joined = malloc(folder + (size_t)n + 1);
+    if (joined) {
+        memcpy(joined, path, folder);
+        memcpy(joined + folder, text, (size_t)n + 1);
+    }
+    return joined;
+}
+
+/* The model is written to a temporary file beside the output (beside
+ * the file a link names), then renamed over it.  Before the training,
+ * rather than after it: the output must be a regular file or not be
+ * there yet, and a file must be possible beside it.  0, or 1 after the
+ * refusal. */
+static int check_output(const char *path)
+{
+    struct stat info;
+    if (stat(path, &info) == 0) {
+        if (S_ISDIR(info.st_mode))
+            return fail("%s: a folder; -o takes the name of the model "
+                        "file to write",
+                        path);
+        if (!S_ISREG(info.st_mode))
+            return fail("%s: not a regular file (a device, a FIFO or a "
+                        "socket); -o takes the name of a model file",
+                        path);
+    } else if (errno != ENOENT) {
+        return fail("%s: %s", path, strerror(errno));
+    }
+
+    /* a file beside it, as the writer makes one, made and removed */
+    char *target = output_target(path);
+    size_t length = target ? strlen(target) : 0;
+    char *probe = target ? malloc(length + 16) : NULL;
+    if (!probe) {
+        free(target);
+        return fail("out of memory");
+    }
+    snprintf(probe, length + 16, "%s.tmp-XXXXXX", target);
+    int fd = mkstemp(probe);
+    int error = errno;
+    if (fd >= 0) {
+        close(fd);
+        unlink(probe);
+    }
+    free(probe);
+    free(target);
+    if (fd < 0)
+        return fail("%s: cannot make a file in that folder (%s)", path,
+                    strerror(error));
+    return 0;
 }
 
 static int command_train(const options *o)
@@ -486,8 +788,8 @@ static int command_train(const options *o)
         return fail("train needs at least one CORPUS file");
     if (!o->output)
         return fail("train needs -o MODEL, the file to write");
-    if (!writable_folder(o->output))
-        return fail("%s: cannot write into that folder", o->output);
+    if (check_output(o->output))
+        return 1;
     rnn_model *model = model_for_training(o);
     if (!model)
         return 1;
@@ -495,11 +797,14 @@ static int command_train(const options *o)
                           : o->resume    ? kind_of(model, o, 0)
                                          : RNN_TOKENS_CHARS;
     rnn_corpus corpus = {0}, val = {0};
-    int rate = 0, failed = 0;
+    int rate = 0, failed = 0, warned = 0;
     for (int f = 0; f < o->file_count && !failed; f++)
-        failed = read_corpus(&corpus, model, o->files[f], kind, 1, o, &rate);
+        failed = read_corpus(&corpus, model, o->files[f], kind, 1, o, &rate,
+                             o->resume ? o->resume : "the files before it",
+                             &warned);
     if (!failed && o->val) {
-        failed = read_corpus(&val, model, o->val, kind, 0, o, &rate);
+        failed = read_corpus(&val, model, o->val, kind, 0, o, &rate,
+                             o->resume ? o->resume : "the corpus", &warned);
         if (!failed && val.unknown)
             fprintf(stderr, "pd-rnn: the validation file has %ld tokens "
                             "the corpus does not; they are skipped\n",
@@ -520,16 +825,22 @@ static int command_train(const options *o)
                         "%d streams instead of %d\n",
                 windows, streams, o->batch);
     }
+
+    /* threads: no more than streams, each thread taking some */
+    int threads = o->threads < streams ? o->threads : streams;
+    if (!failed && threads < o->threads)
+        fprintf(stderr, "pd-rnn: %d streams keep %d threads busy, not %d\n",
+                streams, threads, o->threads);
     if (!failed)
         fprintf(stderr, "pd-rnn: %ld events, vocabulary %d, %s %dx%d, "
                         "window %d, %d streams, %d threads\n",
                 corpus.length, rnn_vocab_size(rnn_model_vocab(model)),
                 rnn_cell_type_name(rnn_model_cell_type(model)),
                 rnn_model_layers(model), rnn_model_hidden(model), window,
-                streams, o->threads);
+                streams, threads);
     if (!failed)
         failed = train_epochs(model, &corpus, o->val ? &val : NULL, o,
-                              streams);
+                              streams, threads);
     char why[512];
     if (!failed && rnn_model_save(model, o->output, why, sizeof why))
         failed = fail("%s: %s", o->output, why);
@@ -540,35 +851,6 @@ static int command_train(const options *o)
 }
 
 /* ------------------------------------------------------------ sample */
-
-static int sound_file(const char *path)
-{
-    const char *dot = path ? strrchr(path, '.') : NULL;
-    static const char *const known[] = {".wav", ".aif", ".aiff", ".flac",
-                                        ".ogg", ".au", ".caf", ".w64"};
-    for (size_t i = 0; dot && i < sizeof known / sizeof known[0]; i++)
-        if (!strcasecmp(dot, known[i]))
-            return 1;
-    return 0;
-}
-
-static int sound_format(const char *path)
-{
-    const char *dot = strrchr(path, '.');
-    if (!strcasecmp(dot, ".flac"))
-        return SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
-    if (!strcasecmp(dot, ".ogg"))
-        return SF_FORMAT_OGG | SF_FORMAT_VORBIS;
-    if (!strcasecmp(dot, ".aif") || !strcasecmp(dot, ".aiff"))
-        return SF_FORMAT_AIFF | SF_FORMAT_PCM_16;
-    if (!strcasecmp(dot, ".au"))
-        return SF_FORMAT_AU | SF_FORMAT_PCM_16;
-    if (!strcasecmp(dot, ".caf"))
-        return SF_FORMAT_CAF | SF_FORMAT_PCM_16;
-    if (!strcasecmp(dot, ".w64"))
-        return SF_FORMAT_W64 | SF_FORMAT_PCM_16;
-    return SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-}
 
 /* The prime, as the tokens a corpus of that kind would give. */
 static int prime(rnn_model *model, const options *o, rnn_token_kind kind)
@@ -623,10 +905,17 @@ static int write_sound(const options *o, const float *samples, long count)
     memset(&info, 0, sizeof info);
     info.samplerate = o->rate;
     info.channels = 1;
-    info.format = sound_format(o->output);
+    info.format = sound_file(o->output)->format;
+    struct stat before;
+    int existed = stat(o->output, &before) == 0;
     SNDFILE *file = sf_open(o->output, SFM_WRITE, &info);
-    if (!file)
-        return fail("%s: %s", o->output, sf_strerror(NULL));
+    if (!file) {
+        /* libsndfile may leave an empty file when it refuses a setting */
+        const char *why = sf_strerror(NULL);
+        if (!existed)
+            unlink(o->output);
+        return fail("%s: %s", o->output, why);
+    }
     sf_count_t written = sf_writef_float(file, samples, count);
     int closed = sf_close(file);
     if (written != count || closed)
@@ -648,6 +937,24 @@ static int midi_model(rnn_model *model, int grid)
     return 1;
 }
 
+/* Whether a model file has a readout, as its header says: the u32 at
+ * byte 32 of a file of version 2 (README: the model file).  When that
+ * cannot be told, it is taken to have one.
+ * TODO: ask the core, which knows but does not say (rnn_model_readout_width
+ * gives the hidden size without a readout); then drop this. */
+static int file_has_readout(const char *path)
+{
+    unsigned char header[36];
+    FILE *file = fopen(path, "rb");
+    size_t got = file ? fread(header, 1, sizeof header, file) : 0;
+    if (file)
+        fclose(file);
+    if (got != sizeof header || memcmp(header, "PDRNNMDL", 8)
+        || header[8] != 2 || header[9] || header[10] || header[11])
+        return 1;
+    return header[32] || header[33] || header[34] || header[35];
+}
+
 static int command_sample(const options *o)
 {
     if (o->file_count != 1)
@@ -662,7 +969,13 @@ static int command_sample(const options *o)
         rnn_model_free(model);
         return fail("%s: the model has no cell or no vocabulary", o->files[0]);
     }
-    int sound = sound_file(o->output);
+    if (!file_has_readout(o->files[0])) {
+        rnn_model_free(model);
+        return fail("%s: the model has no readout: it was never trained, so "
+                    "it has nothing to say yet",
+                    o->files[0]);
+    }
+    int sound = sound_file(o->output) != NULL;
     int midi = midi_file(o->output)
                && (o->tokens < 0 || o->tokens == RNN_TOKENS_MIDI);
     rnn_token_kind kind = midi ? RNN_TOKENS_MIDI : kind_of(model, o, sound);
@@ -710,6 +1023,7 @@ static int command_sample(const options *o)
         rnn_model_free(model);
         return fail("out of memory");
     }
+    int ends_line = 1; /* the text written so far is empty or a line's */
     for (long i = 0; i < o->count; i++) {
         int index = rnn_model_choose(model);
         const rnn_token *token = rnn_vocab_token(vocab, index);
@@ -720,8 +1034,11 @@ static int command_sample(const options *o)
                                                  o->classes);
         else if (midi)
             samples[i] = token->value;
-        else
+        else {
             print_token(out, token, kind, i);
+            ends_line = token->type == RNN_TOKEN_SYMBOL && *token->text
+                        && token->text[strlen(token->text) - 1] == '\n';
+        }
         const rnn_real *h;
         rnn_model_step_index(model, index, &h);
         rnn_model_predict(model, h, hidden);
@@ -735,6 +1052,9 @@ static int command_sample(const options *o)
         failed = fail("%s", why);
     else if (kind == RNN_TOKENS_WORDS || kind == RNN_TOKENS_MIDI)
         fputc('\n', out);
+    else if (!ends_line && (out != stdout || isatty(fileno(out))))
+        fputc('\n', out); /* a text file, or a terminal's prompt, after it;
+                            * into a pipe the characters alone */
     if (out != stdout && fclose(out))
         failed = fail("%s: write failed", o->output);
     free(samples);

@@ -212,7 +212,16 @@ static rnn_status read_audio(rnn_corpus *corpus, rnn_vocab *vocab,
     memset(&info, 0, sizeof info);
     SNDFILE *file = sf_open(path, SFM_READ, &info);
     if (!file) {
-        snprintf(why, why_size, "%s: %s", path, sf_strerror(NULL));
+        /* a file that is not there, or one libsndfile does not know */
+        FILE *there = fopen(path, "rb");
+        if (!there)
+            snprintf(why, why_size, "%s: %s", path, strerror(errno));
+        else
+            snprintf(why, why_size, "%s: not a sound file libsndfile reads "
+                                    "(%s)",
+                     path, sf_strerror(NULL));
+        if (there)
+            fclose(there);
         return RNN_ERR_ARG;
     }
     if (info.channels < 1 || info.channels > 1024 || info.samplerate < 1) {
