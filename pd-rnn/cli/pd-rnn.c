@@ -937,24 +937,6 @@ static int midi_model(rnn_model *model, int grid)
     return 1;
 }
 
-/* Whether a model file has a readout, as its header says: the u32 at
- * byte 32 of a file of version 2 (README: the model file).  When that
- * cannot be told, it is taken to have one.
- * TODO: ask the core, which knows but does not say (rnn_model_readout_width
- * gives the hidden size without a readout); then drop this. */
-static int file_has_readout(const char *path)
-{
-    unsigned char header[36];
-    FILE *file = fopen(path, "rb");
-    size_t got = file ? fread(header, 1, sizeof header, file) : 0;
-    if (file)
-        fclose(file);
-    if (got != sizeof header || memcmp(header, "PDRNNMDL", 8)
-        || header[8] != 2 || header[9] || header[10] || header[11])
-        return 1;
-    return header[32] || header[33] || header[34] || header[35];
-}
-
 static int command_sample(const options *o)
 {
     if (o->file_count != 1)
@@ -969,7 +951,7 @@ static int command_sample(const options *o)
         rnn_model_free(model);
         return fail("%s: the model has no cell or no vocabulary", o->files[0]);
     }
-    if (!file_has_readout(o->files[0])) {
+    if (!rnn_model_has_readout(model)) {
         rnn_model_free(model);
         return fail("%s: the model has no readout: it was never trained, so "
                     "it has nothing to say yet",

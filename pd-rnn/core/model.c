@@ -331,6 +331,11 @@ rnn_status rnn_model_predict(rnn_model *model, const rnn_real *hidden, int n)
     return RNN_OK;
 }
 
+int rnn_model_has_readout(const rnn_model *model)
+{
+    return model->has_readout;
+}
+
 int rnn_model_readout_width(const rnn_model *model)
 {
     if (model->has_readout)

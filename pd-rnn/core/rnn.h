@@ -225,6 +225,8 @@ rnn_status rnn_model_cell_gradient(rnn_model *model, const rnn_real *grad,
 rnn_status rnn_model_predict(rnn_model *model, const rnn_real *hidden, int n);
 /* The size of h(t) the readout takes (the cell's hidden size), or 0. */
 int rnn_model_readout_width(const rnn_model *model);
+/* 1 once the model has a readout (it has predicted, or was read so) */
+int rnn_model_has_readout(const rnn_model *model);
 /* The pending probabilities, or NULL; *n is their count. */
 const rnn_real *rnn_model_probabilities(const rnn_model *model, int *n);
 /* The index chosen from the pending prediction (argmax at temperature 0,
