@@ -60,7 +60,7 @@ static void rnn_decode_list(t_rnn_decode *x, t_symbol *s, int argc,
 
     /* before the readout is made, which would fix the size of h(t) */
     if (rnn_vocab_size(rnn_model_vocab(model)) == 0) {
-        rnn_decode_empty(x, "nothing to predict");
+        rnn_decode_empty(x, "h(t) not used, nothing to predict");
         return;
     }
     rnn_status status = rnn_model_predict(model, x->x_hidden.b_reals, argc);
@@ -109,7 +109,7 @@ static void rnn_decode_target(void *owner, t_symbol *s, int argc,
     t_float f = argv[0].a_w.w_float;
     if (size == 0) {
         char doing[64];
-        snprintf(doing, sizeof doing, "target %g", f);
+        snprintf(doing, sizeof doing, "target %g not scored", f);
         rnn_decode_empty(x, doing);
         return;
     }
