@@ -260,11 +260,15 @@ static void rnn_cell_flag(t_rnn_cell *x, rnn_model *model,
         if (word && (type ? rnn_parse_cell_type(word, &x->x_type)
                           : rnn_parse_optim(word, model)))
             return;
-        char given[MAXPDSTRING] = "nothing";
-        if (value)
-            atom_string(value, given, sizeof given);
-        rnn_error(x, WHAT ": %s takes %s, not '%s': ignored", name,
-                  type ? "elman, gru or lstm" : "sgd, adam or adagrad",
+        const char *names = type ? "elman, gru or lstm"
+                                 : "sgd, adam or adagrad";
+        char given[MAXPDSTRING];
+        if (!value) {
+            rnn_error(x, WHAT ": %s needs %s: ignored", name, names);
+            return;
+        }
+        atom_string(value, given, sizeof given);
+        rnn_error(x, WHAT ": %s takes %s, not '%s': ignored", name, names,
                   given);
         return;
     }

@@ -439,22 +439,27 @@ int rnn_flag_number(void *x, const char *what, const char *flag,
                     const t_atom *value, double low, double high, int whole,
                     const char *instead, double *result)
 {
-    char given[MAXPDSTRING] = "nothing";
-    if (value && value->a_type == A_FLOAT) {
+    char given[MAXPDSTRING];
+    const char *kind = whole ? "a whole number" : "a number";
+    if (!value) {
+        rnn_error(x, "%s: %s needs %s from %.10g to %.10g: %s", what, flag,
+                  kind, low, high, instead);
+        return 0;
+    }
+    if (value->a_type == A_FLOAT) {
         double f = value->a_w.w_float;
         if (f >= low && f <= high && (!whole || f == floor(f))) {
             *result = f;
             return 1;
         }
         snprintf(given, sizeof given, "%g", f);
-    } else if (value) {
+    } else {
         given[0] = '\'';
         atom_string(value, given + 1, sizeof given - 2);
         strcat(given, "'");
     }
     rnn_error(x, "%s: %s takes %s from %.10g to %.10g, not %s: %s", what,
-              flag, whole ? "a whole number" : "a number", low, high, given,
-              instead);
+              flag, kind, low, high, given, instead);
     return 0;
 }
 
