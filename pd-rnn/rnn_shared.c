@@ -343,10 +343,12 @@ static void rnn_arrays_what_error(rnn_base *b, t_symbol *what)
                      "to draw",
                   b->b_what, b->b_shared->s_name->s_name, what->s_name);
     else
-        rnn_error(b, "%s: a %s cell has no activation '%s' (hidden, and "
+        rnn_error(b, "%s: %s %s cell has no activation '%s' (hidden, and "
                      "the gates: gru reset update new, lstm input forget "
                      "cell output state)",
-                  b->b_what, rnn_cell_type_name(rnn_model_cell_type(model)),
+                  b->b_what,
+                  rnn_model_cell_type(model) == RNN_CELL_GRU ? "a" : "an",
+                  rnn_cell_type_name(rnn_model_cell_type(model)),
                   what->s_name);
 }
 
