@@ -687,8 +687,9 @@ static void rnn_file_method(rnn_base *b, const char *method, int argc,
             rnn_file_dialog(b, writes);
         else
             rnn_error(b, "%s: '%s' needs a file name here: Pd runs without "
-                         "its GUI, so no dialog can ask for one",
-                      b->b_what, method);
+                         "its GUI, so no dialog can ask for one; send '%s "
+                         "FILE'",
+                      b->b_what, method, method);
         return;
     }
     if (argc != 1 || argv[0].a_type != A_SYMBOL) {
