@@ -286,7 +286,7 @@ static void rnn_cell_flag(t_rnn_cell *x, rnn_model *model,
         rnn_model_set_lr(model, f);
     else if (!strcmp(name, "-clip"))
         rnn_model_set_clip(model, f);
-    else
+    else if (!strcmp(name, "-seed"))
         rnn_model_seed_weights(model, (uint64_t)f);
 }
 
