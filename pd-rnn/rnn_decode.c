@@ -209,11 +209,13 @@ static void *rnn_decode_new(t_symbol *s, int argc, t_atom *argv)
         const char *word = atom_getsymbol(argv + i)->s_name;
         char given[MAXPDSTRING];
         atom_string(argv + i, given, sizeof given);
-        if (argv[i].a_type == A_SYMBOL && word[0] == '-')
+        if (argv[i].a_type == A_SYMBOL && word[0] == '-') {
             rnn_error(x, WHAT ": unknown flag '%s' ignored: [rnn.decode "
                          "NAME] takes no flags",
                       word);
-        else if (argv[i].a_type == A_SYMBOL && !name)
+            /* a number after it was its value: one error is enough */
+            i += i + 1 < argc && argv[i + 1].a_type == A_FLOAT;
+        } else if (argv[i].a_type == A_SYMBOL && !name)
             name = argv[i].a_w.w_symbol;
         else
             rnn_error(x, WHAT ": extra argument '%s' ignored; use "
