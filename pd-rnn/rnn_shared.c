@@ -384,7 +384,8 @@ void rnn_arrays_write_cell(rnn_base *b, rnn_arrays *arrays)
 
 /* ------------------------------------------------------------ methods */
 
-/* Ranges print whole, not as 1.04858e+06. */
+/* One number argument of a method, a whole one when `whole`.  Ranges are
+ * printed with %.10g, so that 1048576 does not read 1.04858e+06. */
 static int parse_number(void *x, const char *what, const char *method,
                         int argc, const t_atom *argv, double low,
                         double high, int whole, double *value)
@@ -607,7 +608,9 @@ static void rnn_file_write(rnn_base *b, t_symbol *file)
                     "unchanged", b->b_what, path, why);
 }
 
-void rnn_describe_shape(const rnn_model *model, char *text, size_t size)
+/* "elman, 1 layer of 8 units": the model's cell, for messages. */
+static void rnn_describe_shape(const rnn_model *model, char *text,
+                               size_t size)
 {
     int layers = rnn_model_layers(model);
     snprintf(text, size, "%s, %d layer%s of %d units",

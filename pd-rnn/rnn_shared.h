@@ -114,9 +114,6 @@ int rnn_flag_number(void *x, const char *what, const char *flag,
                     const t_atom *value, double low, double high, int whole,
                     const char *instead, double *result);
 
-/* "elman, 1 layer of 8 units": the model's cell, for messages. */
-void rnn_describe_shape(const rnn_model *model, char *text, size_t size);
-
 /* Make `loaded` (read from `source`, a file or the patch) the model of
  * b's NAME, or refuse it with one pd_error and free it: a file without a
  * cell is refused by a model that has one.  The worker thread and the
