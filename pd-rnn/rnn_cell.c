@@ -3,6 +3,7 @@
  * dLoss/dh for the most recent output, and every window's worth of them
  * trains the cell by truncated backpropagation through time. */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ typedef struct rnn_cell {
     rnn_arrays x_arrays;    /* activations drawn into Pd arrays */
     rnn_cell_type x_type;   /* from -type, for a cell created here */
     int x_layers;           /* from -layers */
+    int x_every;            /* from -every, to say when it is cut short */
     t_clock *x_poll;        /* swaps in a worker's results between events */
 } t_rnn_cell;
 
@@ -56,6 +58,12 @@ static void rnn_cell_list(t_rnn_cell *x, t_symbol *s, int argc, t_atom *argv)
         rnn_error(x, WHAT ": input of %d values, expected %d (or the "
                     "vocabulary's size when it has grown)",
                  argc, rnn_model_input_size(model));
+        return;
+    }
+    if (status == RNN_ERR_STATE) {
+        rnn_error(x, WHAT ": model '%s' has no cell: this object could not "
+                     "make one (see its first error); recreate it",
+                  x->x_base.b_shared->s_name->s_name);
         return;
     }
     if (status) {
@@ -99,6 +107,18 @@ static void rnn_cell_gradient(void *owner, t_symbol *s, int argc,
         rnn_cell_arm_poll(x);
 }
 
+/* An every longer than the window trains once a window: said, not an
+ * error, since the model keeps it for when the window grows. */
+static void rnn_cell_say_every(t_rnn_cell *x, rnn_model *model, int every)
+{
+    (void)x;
+    if (every > 0 && rnn_model_every(model) < every)
+        post(WHAT ": 'every %d' is more than the window of %d steps: "
+             "training every %d steps (once a window) while the window is "
+             "shorter",
+             every, rnn_model_window(model), rnn_model_every(model));
+}
+
 static void rnn_cell_anything(t_rnn_cell *x, t_symbol *s, int argc,
                               t_atom *argv)
 {
@@ -108,26 +128,39 @@ static void rnn_cell_anything(t_rnn_cell *x, t_symbol *s, int argc,
     if (rnn_common_method(&x->x_base, s, argc, argv))
         return;
     if (s == gensym("window")) {
-        if (rnn_method_number(x, WHAT, "window", argc, argv, 1,
-                              RNN_MAX_WINDOW, &value))
-            status = rnn_model_set_window(model, (int)value);
+        int every = rnn_model_every(model), window = rnn_model_window(model);
+        if (rnn_method_whole(x, WHAT, "window", argc, argv, 1,
+                             RNN_MAX_WINDOW, &value)
+            && !(status = rnn_model_set_window(model, (int)value))
+            && every < window && (int)value < every)
+            post(WHAT ": the window of %d steps is shorter than 'every "
+                 "%d': training every %d steps (once a window) while the "
+                 "window is shorter",
+                 (int)value, every, (int)value);
     } else if (s == gensym("every")) {
-        if (rnn_method_number(x, WHAT, "every", argc, argv, 0,
-                              RNN_MAX_WINDOW, &value))
-            status = rnn_model_set_every(model, (int)value);
+        if (rnn_method_whole(x, WHAT, "every", argc, argv, 0, RNN_MAX_WINDOW,
+                             &value)
+            && !(status = rnn_model_set_every(model, (int)value)))
+            rnn_cell_say_every(x, model, (int)value);
     } else if (s == gensym("seed")) {
-        if (rnn_method_number(x, WHAT, "seed", argc, argv, 0, 4294967295.0,
-                              &value))
+        if (rnn_method_whole(x, WHAT, "seed", argc, argv, 0, 4294967295.0,
+                             &value))
             rnn_model_seed_weights(model, (uint64_t)value);
     } else if (s == gensym("array")) {
+        t_float layer = argc == 3 ? atom_getfloat(argv + 2) : 0;
+        int layers = rnn_model_layers(model);
         if (argc == 3 && argv[2].a_type == A_FLOAT
-            && argv[2].a_w.w_float >= rnn_model_layers(model))
-            rnn_error(x, WHAT ": the cell has %d layer(s), numbered from 0",
-                     rnn_model_layers(model));
+            && !(layer >= 0 && layer < layers && layer == (int)layer))
+            rnn_error(x, WHAT ": 'array WHAT ARRAY LAYER' takes a LAYER from "
+                         "0 to %d (the cell has %d layer%s), not %g",
+                      layers - 1, layers, layers == 1 ? "" : "s", layer);
+        else if (argc >= 1 && argv[0].a_type == A_SYMBOL
+                 && !rnn_arrays_cell_what(&x->x_base, argv[0].a_w.w_symbol))
+            return;
         else
             rnn_arrays_method(&x->x_base, &x->x_arrays, argc, argv);
     } else if (s == gensym("thread")) {
-        if (rnn_method_number(x, WHAT, "thread", argc, argv, 0, 1, &value))
+        if (rnn_method_whole(x, WHAT, "thread", argc, argv, 0, 1, &value))
             status = rnn_model_set_threaded(model, value != 0);
     } else {
         rnn_error(x, WHAT ": no method '%s'; the left inlet takes a list (one "
@@ -152,40 +185,109 @@ static void rnn_cell_symbol(t_rnn_cell *x, t_symbol *s)
 }
 
 /* [rnn.cell NAME HIDDEN -type T -layers N -window K -every N -optim O -lr X
- * -clip X -seed N -k]: flags before or after the name and the size. */
-static int rnn_cell_flag(t_rnn_cell *x, rnn_model *model, const char *flag,
-                         const t_atom *value)
+ * -clip X -seed N -thread -k]: flags before or after the name and the
+ * size.  Those with a value, and its range when it is a number: */
+typedef struct rnn_cell_flag_spec {
+    const char *name;
+    double low, high;
+    int whole;
+} rnn_cell_flag_spec;
+
+static const rnn_cell_flag_spec cell_flags[] = {
+    {"-type", 0, 0, 0},
+    {"-layers", 1, RNN_MAX_LAYERS, 1},
+    {"-window", 1, RNN_MAX_WINDOW, 1},
+    {"-every", 0, RNN_MAX_WINDOW, 1},
+    {"-optim", 0, 0, 0},
+    {"-lr", 0, 10, 0},
+    {"-clip", 0, 1e6, 0},
+    {"-seed", 0, 4294967295.0, 1},
+};
+#define CELL_FLAGS (int)(sizeof cell_flags / sizeof cell_flags[0])
+
+static const rnn_cell_flag_spec *rnn_cell_find_flag(const char *word)
 {
-    double f = atom_getfloat(value);
-    int ok = value->a_type == A_FLOAT;
-    const char *word = atom_getsymbol(value)->s_name;
-    if (!strcmp(flag, "-type"))
-        ok = value->a_type == A_SYMBOL
-             && rnn_parse_cell_type(word, &x->x_type);
-    else if (!strcmp(flag, "-layers"))
-        ok = ok && f >= 1 && f <= RNN_MAX_LAYERS && (x->x_layers = (int)f);
-    else if (!strcmp(flag, "-optim"))
-        ok = value->a_type == A_SYMBOL && rnn_parse_optim(word, model);
-    else if (!strcmp(flag, "-window"))
-        ok = ok && f >= 1 && f <= RNN_MAX_WINDOW
-             && !rnn_model_set_window(model, (int)f);
-    else if (!strcmp(flag, "-every"))
-        ok = ok && f >= 0 && f <= RNN_MAX_WINDOW
-             && !rnn_model_set_every(model, (int)f);
-    else if (!strcmp(flag, "-lr"))
-        ok = ok && !rnn_model_set_lr(model, f);
-    else if (!strcmp(flag, "-clip"))
-        ok = ok && !rnn_model_set_clip(model, f);
-    else if (!strcmp(flag, "-seed") && ok && f >= 0 && f <= 4294967295.0)
+    for (int i = 0; i < CELL_FLAGS; i++)
+        if (!strcmp(word, cell_flags[i].name))
+            return &cell_flags[i];
+    return NULL;
+}
+
+/* How many atoms after a flag are its value: none for -k and -thread, one
+ * for the others, and for an unknown flag the number after it, if any, so
+ * that a typo costs one error. */
+static int rnn_cell_flag_arity(const char *word, int argc, const t_atom *argv,
+                               int i)
+{
+    if (!strcmp(word, "-k") || !strcmp(word, "-thread"))
+        return 0;
+    if (rnn_cell_find_flag(word))
+        return 1;
+    return i + 1 < argc && argv[i + 1].a_type == A_FLOAT;
+}
+
+static void rnn_cell_unknown_flag(t_rnn_cell *x, const char *word)
+{
+    char text[MAXPDSTRING];
+    size_t used = 0;
+    for (int i = 0; i < CELL_FLAGS && used < sizeof text; i++) {
+        const rnn_cell_flag_spec *f = &cell_flags[i];
+        if (!strcmp(f->name, "-type"))
+            used += snprintf(text + used, sizeof text - used,
+                             "-type elman|gru|lstm, ");
+        else if (!strcmp(f->name, "-optim"))
+            used += snprintf(text + used, sizeof text - used,
+                             "-optim sgd|adam|adagrad, ");
+        else
+            used += snprintf(text + used, sizeof text - used,
+                             "%s %.10g..%.10g, ", f->name, f->low, f->high);
+    }
+    rnn_error(x, WHAT ": unknown flag '%s' ignored; the flags are %s-thread "
+                 "and -k",
+              word, used < sizeof text ? text : "");
+}
+
+static void rnn_cell_flag(t_rnn_cell *x, rnn_model *model,
+                          const rnn_cell_flag_spec *flag, const t_atom *value)
+{
+    const char *name = flag->name;
+    double f;
+    if (!strcmp(name, "-type") || !strcmp(name, "-optim")) {
+        int type = !strcmp(name, "-type");
+        const char *word =
+            value && value->a_type == A_SYMBOL ? value->a_w.w_symbol->s_name
+                                               : NULL;
+        if (word && (type ? rnn_parse_cell_type(word, &x->x_type)
+                          : rnn_parse_optim(word, model)))
+            return;
+        const char *names = type ? "elman, gru or lstm"
+                                 : "sgd, adam or adagrad";
+        char given[MAXPDSTRING];
+        if (!value) {
+            rnn_error(x, WHAT ": %s needs %s: ignored", name, names);
+            return;
+        }
+        atom_string(value, given, sizeof given);
+        rnn_error(x, WHAT ": %s takes %s, not '%s': ignored", name, names,
+                  given);
+        return;
+    }
+    if (!rnn_flag_number(x, WHAT, name, value, flag->low, flag->high,
+                         flag->whole, "ignored", &f))
+        return;
+    if (!strcmp(name, "-layers"))
+        x->x_layers = (int)f;
+    else if (!strcmp(name, "-window"))
+        rnn_model_set_window(model, (int)f);
+    else if (!strcmp(name, "-every")) {
+        rnn_model_set_every(model, (int)f);
+        x->x_every = (int)f;
+    } else if (!strcmp(name, "-lr"))
+        rnn_model_set_lr(model, f);
+    else if (!strcmp(name, "-clip"))
+        rnn_model_set_clip(model, f);
+    else if (!strcmp(name, "-seed"))
         rnn_model_seed_weights(model, (uint64_t)f);
-    else
-        ok = 0;
-    if (!ok)
-        rnn_error(x, WHAT ": bad flag or value '%s': ignored (flags: -type "
-                    "elman|gru|lstm, -layers N, -window K, -every N, -optim "
-                    "sgd|adam|adagrad, -lr X, -clip X, -seed N, -thread, "
-                    "-k)", flag);
-    return ok;
 }
 
 /* ------------------------------------------------------------ -k */
@@ -296,11 +398,7 @@ static void rnn_cell_restore(t_rnn_cell *x, t_symbol *s, int argc,
                      "the model is unchanged", why);
         return;
     }
-    rnn_shared *shared = x->x_base.b_shared;
-    if (rnn_model_threaded(shared->s_model))
-        rnn_model_set_threaded(model, 1);
-    rnn_model_free(shared->s_model);
-    shared->s_model = model;
+    rnn_shared_adopt(&x->x_base, model, "the model kept in the patch");
 }
 
 static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
@@ -314,16 +412,17 @@ static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
     int have_hidden = 0;
 
     /* the name first: flags act on the model it names */
+    int name_at = -1;
     for (int i = 0; i < argc; i++) {
         if (argv[i].a_type != A_SYMBOL)
             continue;
         const char *word = argv[i].a_w.w_symbol->s_name;
         if (word[0] == '-') {
-            /* -k and -thread alone take no value */
-            i += strcmp(word, "-k") != 0 && strcmp(word, "-thread") != 0;
+            i += rnn_cell_flag_arity(word, argc, argv, i);
             continue;
         }
         name = argv[i].a_w.w_symbol;
+        name_at = i;
         break;
     }
     if (!rnn_base_init(&x->x_base, WHAT, name)) {
@@ -332,40 +431,51 @@ static void *rnn_cell_new(t_symbol *s, int argc, t_atom *argv)
     }
     rnn_model *model = x->x_base.b_shared->s_model;
     for (int i = 0; i < argc; i++) {
+        const char *word = atom_getsymbol(argv + i)->s_name;
+        const rnn_cell_flag_spec *flag = rnn_cell_find_flag(word);
+        if (i == name_at)
+            continue;
         if (argv[i].a_type == A_FLOAT && !have_hidden) {
-            hidden = argv[i].a_w.w_float;
+            char instead[32];
+            snprintf(instead, sizeof instead, "using %d", RNN_DEFAULT_HIDDEN);
             have_hidden = 1;
-        } else if (argv[i].a_type == A_SYMBOL
-                   && !strcmp(argv[i].a_w.w_symbol->s_name, "-k")) {
+            if (!rnn_flag_number(x, WHAT, "HIDDEN", argv + i, 1,
+                                 RNN_MAX_HIDDEN, 1, instead, &hidden))
+                hidden = RNN_DEFAULT_HIDDEN;
+        } else if (argv[i].a_type == A_SYMBOL && !strcmp(word, "-k")) {
             x->x_keep = 1;
-        } else if (argv[i].a_type == A_SYMBOL
-                   && !strcmp(argv[i].a_w.w_symbol->s_name, "-thread")) {
+        } else if (argv[i].a_type == A_SYMBOL && !strcmp(word, "-thread")) {
             if (rnn_model_set_threaded(model, 1))
                 rnn_error(x, WHAT ": no worker thread could be started; "
                             "training stays on Pd's thread");
-        } else if (argv[i].a_type == A_SYMBOL
-                   && argv[i].a_w.w_symbol->s_name[0] == '-') {
-            if (i + 1 < argc)
-                rnn_cell_flag(x, model, argv[i].a_w.w_symbol->s_name,
-                              argv + i + 1);
-            else
-                rnn_error(x, WHAT ": flag '%s' needs a value",
-                         argv[i].a_w.w_symbol->s_name);
+        } else if (argv[i].a_type == A_SYMBOL && flag) {
+            rnn_cell_flag(x, model, flag, i + 1 < argc ? argv + i + 1 : 0);
             i++;
-        } else if (argv[i].a_type != A_SYMBOL
-                   || argv[i].a_w.w_symbol != name) {
-            rnn_error(x, WHAT ": extra argument ignored; use [rnn.cell NAME "
-                        "HIDDEN -window K -lr X -seed N]");
+        } else if (argv[i].a_type == A_SYMBOL && word[0] == '-') {
+            rnn_cell_unknown_flag(x, word);
+            i += rnn_cell_flag_arity(word, argc, argv, i);
+        } else {
+            char given[MAXPDSTRING];
+            atom_string(argv + i, given, sizeof given);
+            rnn_error(x, WHAT ": extra argument '%s' ignored; use [rnn.cell "
+                         "NAME HIDDEN -FLAG VALUE...]",
+                      given);
         }
     }
-    if (!(hidden >= 1 && hidden <= RNN_MAX_HIDDEN)) {
-        rnn_error(x, WHAT ": hidden size %g out of range 1..%d: using %d",
-                 hidden, RNN_MAX_HIDDEN, RNN_DEFAULT_HIDDEN);
-        hidden = RNN_DEFAULT_HIDDEN;
-    }
+    rnn_cell_say_every(x, model, x->x_every);
     rnn_status status =
         rnn_model_set_cell(model, x->x_type, (int)hidden, x->x_layers);
-    if (status == RNN_ERR_STATE)
+    if (status == RNN_ERR_STATE && rnn_model_hidden(model) == 0)
+        rnn_error(x, WHAT ": model '%s' cannot take a cell of %d units: its "
+                     "decoder already reads h(t) of %d values (lists sent "
+                     "to [rnn.decode %s] before there was a cell); make "
+                     "this [rnn.cell %s %d]",
+                  x->x_base.b_shared->s_name->s_name, (int)hidden,
+                  rnn_model_readout_width(model),
+                  x->x_base.b_shared->s_name->s_name,
+                  x->x_base.b_shared->s_name->s_name,
+                  rnn_model_readout_width(model));
+    else if (status == RNN_ERR_STATE)
         rnn_error(x, WHAT ": model '%s' already has a cell (%s, %d layer(s) "
                     "of %d units); this object shares it (its other flags "
                     "set the shared model)",

@@ -2,6 +2,7 @@
  * next token; a target index on the right scores that prediction, sends
  * dLoss/dh back to the cell and reports the running loss and accuracy. */
 
+#include <stdio.h>
 #include <string.h>
 
 #include "rnn_shared.h"
@@ -23,6 +24,28 @@ typedef struct rnn_decode {
     long x_skipped;           /* windows skipped, as last reported */
 } t_rnn_decode;
 
+/* An empty vocabulary has nothing to predict or score: say what to do,
+ * which depends on how the object was made. */
+static void rnn_decode_empty(t_rnn_decode *x, const char *doing)
+{
+    rnn_model *model = x->x_base.b_shared->s_model;
+    const char *name = x->x_base.b_shared->s_name->s_name;
+    if (!x->x_base.b_named)
+        rnn_error(x, WHAT ": %s: this object has no NAME, so it joined "
+                     "model '%s', whose vocabulary is empty: give it the "
+                     "NAME of its [rnn.encode NAME]",
+                  doing, name);
+    else if (rnn_model_hidden(model) == 0)
+        rnn_error(x, WHAT ": %s: model '%s' has no cell and its vocabulary "
+                     "is empty: send events through [rnn.encode %s] and "
+                     "h(t) from [rnn.cell %s HIDDEN]",
+                  doing, name, name, name);
+    else
+        rnn_error(x, WHAT ": %s: the vocabulary of model '%s' is empty: "
+                     "send events through [rnn.encode %s] first",
+                  doing, name, name);
+}
+
 static void rnn_decode_list(t_rnn_decode *x, t_symbol *s, int argc,
                             t_atom *argv)
 {
@@ -34,6 +57,12 @@ static void rnn_decode_list(t_rnn_decode *x, t_symbol *s, int argc,
     }
     if (!rnn_list_to_reals(x, WHAT, &x->x_hidden, argc, argv))
         return;
+
+    /* before the readout is made, which would fix the size of h(t) */
+    if (rnn_vocab_size(rnn_model_vocab(model)) == 0) {
+        rnn_decode_empty(x, "h(t) not used, nothing to predict");
+        return;
+    }
     rnn_status status = rnn_model_predict(model, x->x_hidden.b_reals, argc);
     if (status == RNN_ERR_SIZE) {
         int hidden = rnn_model_hidden(model);
@@ -78,6 +107,12 @@ static void rnn_decode_target(void *owner, t_symbol *s, int argc,
         return;
     }
     t_float f = argv[0].a_w.w_float;
+    if (size == 0) {
+        char doing[64];
+        snprintf(doing, sizeof doing, "target %g not scored", f);
+        rnn_decode_empty(x, doing);
+        return;
+    }
     if (!(f >= 0 && f < size) || f != (int)f) {
         rnn_error(x, WHAT ": target %g is not an index of the vocabulary "
                     "(0 to %d)", f, size - 1);
@@ -131,12 +166,12 @@ static void rnn_decode_anything(t_rnn_decode *x, t_symbol *s, int argc,
                               &value))
             rnn_model_set_temperature(model, value);
     } else if (s == gensym("top-k")) {
-        if (rnn_method_number(x, WHAT, "top-k", argc, argv, 0, RNN_MAX_VOCAB,
-                              &value))
+        if (rnn_method_whole(x, WHAT, "top-k", argc, argv, 0, RNN_MAX_VOCAB,
+                             &value))
             rnn_model_set_top_k(model, (int)value);
     } else if (s == gensym("seed")) {
-        if (rnn_method_number(x, WHAT, "seed", argc, argv, 0, 4294967295.0,
-                              &value))
+        if (rnn_method_whole(x, WHAT, "seed", argc, argv, 0, 4294967295.0,
+                             &value))
             rnn_model_seed_sampling(model, (uint64_t)value);
     } else if (s == gensym("array")) {
         if (argc >= 1 && atom_getsymbol(argv) != gensym("probs"))
@@ -171,11 +206,21 @@ static void *rnn_decode_new(t_symbol *s, int argc, t_atom *argv)
     t_rnn_decode *x = (t_rnn_decode *)pd_new(rnn_decode_class);
     t_symbol *name = NULL;
     for (int i = 0; i < argc; i++) {
-        if (argv[i].a_type == A_SYMBOL && !name)
+        const char *word = atom_getsymbol(argv + i)->s_name;
+        char given[MAXPDSTRING];
+        atom_string(argv + i, given, sizeof given);
+        if (argv[i].a_type == A_SYMBOL && word[0] == '-') {
+            rnn_error(x, WHAT ": unknown flag '%s' ignored: [rnn.decode "
+                         "NAME] takes no flags",
+                      word);
+            /* a number after it was its value: one error is enough */
+            i += i + 1 < argc && argv[i + 1].a_type == A_FLOAT;
+        } else if (argv[i].a_type == A_SYMBOL && !name)
             name = argv[i].a_w.w_symbol;
         else
-            rnn_error(x, WHAT ": extra argument ignored; use "
-                        "[rnn.decode NAME]");
+            rnn_error(x, WHAT ": extra argument '%s' ignored; use "
+                         "[rnn.decode NAME]",
+                      given);
     }
     if (!rnn_base_init(&x->x_base, WHAT, name)) {
         pd_free(&x->x_base.b_obj.ob_pd);

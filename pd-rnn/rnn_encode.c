@@ -180,6 +180,39 @@ static void rnn_encode_anything(t_rnn_encode *x, t_symbol *s, int argc,
     rnn_encode_atoms(x, 1, argc, argv);
 }
 
+/* -capacity N: memory for the whole vocabulary now, so that growing it
+ * allocates nothing while the patch runs.  It is the model's, shared by
+ * all its objects: a change of a capacity set before is said, and a
+ * capacity below the tokens already there refused. */
+static void rnn_encode_capacity(t_rnn_encode *x, int capacity)
+{
+    rnn_model *model = x->x_base.b_shared->s_model;
+    rnn_vocab *vocab = rnn_model_vocab(model);
+    const char *name = x->x_base.b_shared->s_name->s_name;
+    int size = rnn_vocab_size(vocab), before = rnn_vocab_capacity(vocab);
+    int set_before =
+        rnn_model_reserved(model) > 0 || before != RNN_DEFAULT_CAPACITY;
+    if (capacity < size) {
+        rnn_error(x, WHAT ": -capacity %d is less than the %d tokens model "
+                     "'%s' already holds: use at least %d; the capacity "
+                     "stays %d",
+                  capacity, size, name, size, before);
+        return;
+    }
+    rnn_status status = rnn_model_reserve(model, capacity);
+    if (status) {
+        rnn_report(x, WHAT, "reserving the vocabulary", status);
+        return;
+    }
+    if (rnn_vocab_capacity(vocab) > capacity)
+        rnn_vocab_set_capacity(vocab, capacity);
+    if (set_before && capacity != before)
+        rnn_error(x, WHAT ": model '%s' had a vocabulary capacity of %d; "
+                     "this -capacity %d changes it for every object of the "
+                     "model (give its encoders the same -capacity)",
+                  name, before, capacity);
+}
+
 static void *rnn_encode_new(t_symbol *s, int argc, t_atom *argv)
 {
     (void)s;
@@ -188,39 +221,37 @@ static void *rnn_encode_new(t_symbol *s, int argc, t_atom *argv)
     double capacity = 0;
     for (int i = 0; i < argc; i++) {
         t_symbol *word = atom_getsymbol(argv + i);
-        if (argv[i].a_type == A_SYMBOL && !strcmp(word->s_name, "-chars"))
+        int flag = argv[i].a_type == A_SYMBOL && word->s_name[0] == '-';
+        if (flag && !strcmp(word->s_name, "-chars"))
             x->x_chars = 1;
-        else if (argv[i].a_type == A_SYMBOL
-                 && !strcmp(word->s_name, "-capacity")) {
-            capacity = i + 1 < argc ? atom_getfloat(argv + i + 1) : 0;
-            if (!(capacity >= 1 && capacity <= RNN_MAX_VOCAB)) {
-                rnn_error(x, WHAT ": -capacity takes a number of tokens "
-                            "from 1 to %d", RNN_MAX_VOCAB);
+        else if (flag && !strcmp(word->s_name, "-capacity")) {
+            if (!rnn_flag_number(x, WHAT, "-capacity",
+                                 i + 1 < argc ? argv + i + 1 : NULL, 1,
+                                 RNN_MAX_VOCAB, 1, "ignored", &capacity))
                 capacity = 0;
-            }
             i++;
-        }
-        else if (argv[i].a_type == A_SYMBOL && !name
-                 && word->s_name[0] != '-')
+        } else if (flag) {
+            rnn_error(x, WHAT ": unknown flag '%s' ignored; the flags are "
+                         "-chars and -capacity 1..%d",
+                      word->s_name, RNN_MAX_VOCAB);
+            /* a number after it was its value: one error is enough */
+            i += i + 1 < argc && argv[i + 1].a_type == A_FLOAT;
+        } else if (argv[i].a_type == A_SYMBOL && !name)
             name = word;
-        else
-            rnn_error(x, WHAT ": unknown argument ignored; use "
-                        "[rnn.encode NAME -chars -capacity N]");
+        else {
+            char given[MAXPDSTRING];
+            atom_string(argv + i, given, sizeof given);
+            rnn_error(x, WHAT ": extra argument '%s' ignored; use "
+                         "[rnn.encode NAME -chars -capacity N]",
+                      given);
+        }
     }
     if (!rnn_base_init(&x->x_base, WHAT, name)) {
         pd_free(&x->x_base.b_obj.ob_pd);
         return NULL;
     }
-    /* memory for the whole vocabulary now, so that growing it allocates
-     * nothing while the patch runs */
-    if (capacity > 0) {
-        rnn_model *model = x->x_base.b_shared->s_model;
-        rnn_status status = rnn_model_reserve(model, (int)capacity);
-        if (status)
-            rnn_report(x, WHAT, "reserving the vocabulary", status);
-        else if (rnn_vocab_capacity(rnn_model_vocab(model)) > capacity)
-            rnn_vocab_set_capacity(rnn_model_vocab(model), (int)capacity);
-    }
+    if (capacity > 0)
+        rnn_encode_capacity(x, (int)capacity);
     x->x_onehot = outlet_new(&x->x_base.b_obj, &s_list);
     x->x_index = outlet_new(&x->x_base.b_obj, &s_float);
     return x;

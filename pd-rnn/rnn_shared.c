@@ -9,6 +9,7 @@
 
 #include "rnn_shared.h"
 #include "g_canvas.h"
+#include "s_stuff.h"
 
 /* Set once in the library's setup, like every Pd class pointer. */
 static t_class *rnn_shared_class;
@@ -223,14 +224,32 @@ int rnn_parse_optim(const char *name, rnn_model *model)
     return 0;
 }
 
+/* The array named `name`, or 0 after a pd_error saying why it cannot
+ * be drawn into. */
+static t_garray *rnn_array_find(rnn_base *b, t_symbol *name)
+{
+    t_garray *array = (t_garray *)pd_findbyclass(name, garray_class);
+    int size;
+    t_word *words;
+    if (!array)
+        rnn_error(b, "%s: %s: no such array: make it first (e.g. [array "
+                     "define %s]); nothing changed",
+                  b->b_what, name->s_name, name->s_name);
+    else if (!garray_getfloatwords(array, &size, &words)) {
+        rnn_error(b, "%s: %s: bad template for an array: draw into an "
+                     "array of floats; nothing changed",
+                  b->b_what, name->s_name);
+        array = 0;
+    }
+    return array;
+}
+
 void rnn_arrays_method(rnn_base *b, rnn_arrays *arrays, int argc,
                        t_atom *argv)
 {
     int ok = argc >= 1 && argc <= 3 && argv[0].a_type == A_SYMBOL
              && (argc < 2 || argv[1].a_type == A_SYMBOL)
-             && (argc < 3 || (argv[2].a_type == A_FLOAT
-                              && argv[2].a_w.w_float >= 0
-                              && argv[2].a_w.w_float < RNN_MAX_LAYERS));
+             && (argc < 3 || argv[2].a_type == A_FLOAT);
     if (!ok) {
         rnn_error(b, "%s: 'array' takes WHAT, then ARRAY to draw into (and "
                     "a LAYER number), or nothing to stop",
@@ -238,23 +257,41 @@ void rnn_arrays_method(rnn_base *b, rnn_arrays *arrays, int argc,
         return;
     }
     t_symbol *what = argv[0].a_w.w_symbol;
-    int layer = argc > 2 ? (int)argv[2].a_w.w_float : -1;
-
-    /* the same WHAT and LAYER replaces, or with no array stops */
-    for (int i = 0; i < arrays->a_count; i++) {
-        rnn_array_binding *item = &arrays->a_items[i];
-        if (item->a_what != what || item->a_layer != layer)
-            continue;
-        if (argc == 1)
-            *item = arrays->a_items[--arrays->a_count];
-        else {
-            item->a_array = argv[1].a_w.w_symbol;
-            item->a_missing = 0;
-        }
+    t_float f = argc > 2 ? argv[2].a_w.w_float : -1;
+    if (argc > 2 && !(f >= 0 && f < RNN_MAX_LAYERS && f == floor(f))) {
+        rnn_error(b, "%s: 'array' takes WHAT, then ARRAY to draw into, "
+                     "then a LAYER number from 0 to %d, not %g",
+                  b->b_what, RNN_MAX_LAYERS - 1, f);
         return;
     }
-    if (argc == 1)
+    int layer = (int)f;
+
+    /* WHAT alone stops every array that shows it */
+    if (argc == 1) {
+        int stopped = 0;
+        for (int i = arrays->a_count - 1; i >= 0; i--)
+            if (arrays->a_items[i].a_what == what) {
+                arrays->a_items[i] = arrays->a_items[--arrays->a_count];
+                stopped++;
+            }
+        if (!stopped)
+            rnn_error(b, "%s: 'array %s' stops drawing %s, but no array "
+                         "shows it: to draw, send 'array %s ARRAY'",
+                      b->b_what, what->s_name, what->s_name, what->s_name);
         return;
+    }
+    if (!rnn_array_find(b, argv[1].a_w.w_symbol))
+        return;
+
+    /* the same WHAT and LAYER draws into the new array instead */
+    for (int i = 0; i < arrays->a_count; i++) {
+        rnn_array_binding *item = &arrays->a_items[i];
+        if (item->a_what == what && item->a_layer == layer) {
+            item->a_array = argv[1].a_w.w_symbol;
+            item->a_missing = 0;
+            return;
+        }
+    }
     if (arrays->a_count == RNN_MAX_ARRAYS) {
         rnn_error(b, "%s: at most %d arrays; stop one with 'array WHAT'",
                  b->b_what, RNN_MAX_ARRAYS);
@@ -298,6 +335,34 @@ void rnn_arrays_write(rnn_base *b, rnn_array_binding *item,
     garray_redraw(array);
 }
 
+static void rnn_arrays_what_error(rnn_base *b, t_symbol *what)
+{
+    rnn_model *model = b->b_shared->s_model;
+    if (rnn_model_hidden(model) == 0)
+        rnn_error(b, "%s: model '%s' has no cell, so no activation '%s' "
+                     "to draw",
+                  b->b_what, b->b_shared->s_name->s_name, what->s_name);
+    else
+        rnn_error(b, "%s: %s %s cell has no activation '%s' (hidden, and "
+                     "the gates: gru reset update new, lstm input forget "
+                     "cell output state)",
+                  b->b_what,
+                  rnn_model_cell_type(model) == RNN_CELL_GRU ? "a" : "an",
+                  rnn_cell_type_name(rnn_model_cell_type(model)),
+                  what->s_name);
+}
+
+int rnn_arrays_cell_what(rnn_base *b, t_symbol *what)
+{
+    rnn_model *model = b->b_shared->s_model;
+    if (rnn_model_activation_code(model, what->s_name) >= 0)
+        return 1;
+    rnn_arrays_what_error(b, what);
+    return 0;
+}
+
+/* A WHAT checked when it was bound may be gone since: a file read gave the
+ * model a cell of another type. */
 void rnn_arrays_write_cell(rnn_base *b, rnn_arrays *arrays)
 {
     rnn_model *model = b->b_shared->s_model;
@@ -308,12 +373,7 @@ void rnn_arrays_write_cell(rnn_base *b, rnn_arrays *arrays)
         int code = rnn_model_activation_code(model, item->a_what->s_name);
         if (code < 0) {
             if (!item->a_missing)
-                rnn_error(b, "%s: a %s cell has no activation '%s' (hidden, "
-                            "and the gates: gru reset update new, lstm "
-                            "input forget cell output state)",
-                         b->b_what,
-                         rnn_cell_type_name(rnn_model_cell_type(model)),
-                         item->a_what->s_name);
+                rnn_arrays_what_error(b, item->a_what);
             item->a_missing = 1;
             continue;
         }
@@ -324,13 +384,19 @@ void rnn_arrays_write_cell(rnn_base *b, rnn_arrays *arrays)
 
 /* ------------------------------------------------------------ methods */
 
-int rnn_method_number(void *x, const char *what, const char *method,
-                      int argc, const t_atom *argv, double low, double high,
-                      double *value)
+/* One number argument of a method, a whole one when `whole`.  Ranges are
+ * printed with %.10g, so that 1048576 does not read 1.04858e+06. */
+static int parse_number(void *x, const char *what, const char *method,
+                        int argc, const t_atom *argv, double low,
+                        double high, int whole, double *value)
 {
+    const char *kind = whole ? "a whole number" : "one number";
     if (argc != 1 || argv[0].a_type != A_FLOAT) {
-        rnn_error(x, "%s: '%s' takes one number from %g to %g", what, method,
-                 low, high);
+        if (whole && low == 0 && high == 1)
+            rnn_error(x, "%s: '%s' takes 0 (off) or 1 (on)", what, method);
+        else
+            rnn_error(x, "%s: '%s' takes %s from %.10g to %.10g", what,
+                      method, kind, low, high);
         return 0;
     }
     double f = atom_getfloat(argv);
@@ -340,12 +406,64 @@ int rnn_method_number(void *x, const char *what, const char *method,
         return 0;
     }
     if (!(f >= low && f <= high)) {
-        rnn_error(x, "%s: '%s %g' is out of range: use %g to %g", what,
-                 method, f, low, high);
+        rnn_error(x, "%s: '%s %g' is out of range: use %.10g to %.10g", what,
+                  method, f, low, high);
+        return 0;
+    }
+    if (whole && f != floor(f)) {
+        if (low == 0 && high == 1)
+            rnn_error(x, "%s: '%s' takes 0 (off) or 1 (on), not %g", what,
+                      method, f);
+        else
+            rnn_error(x, "%s: '%s' takes a whole number from %.10g to "
+                         "%.10g, not %g",
+                      what, method, low, high, f);
         return 0;
     }
     *value = f;
     return 1;
+}
+
+int rnn_method_number(void *x, const char *what, const char *method,
+                      int argc, const t_atom *argv, double low, double high,
+                      double *value)
+{
+    return parse_number(x, what, method, argc, argv, low, high, 0, value);
+}
+
+int rnn_method_whole(void *x, const char *what, const char *method,
+                     int argc, const t_atom *argv, double low, double high,
+                     double *value)
+{
+    return parse_number(x, what, method, argc, argv, low, high, 1, value);
+}
+
+int rnn_flag_number(void *x, const char *what, const char *flag,
+                    const t_atom *value, double low, double high, int whole,
+                    const char *instead, double *result)
+{
+    char given[MAXPDSTRING];
+    const char *kind = whole ? "a whole number" : "a number";
+    if (!value) {
+        rnn_error(x, "%s: %s needs %s from %.10g to %.10g: %s", what, flag,
+                  kind, low, high, instead);
+        return 0;
+    }
+    if (value->a_type == A_FLOAT) {
+        double f = value->a_w.w_float;
+        if (f >= low && f <= high && (!whole || f == floor(f))) {
+            *result = f;
+            return 1;
+        }
+        snprintf(given, sizeof given, "%g", f);
+    } else {
+        given[0] = '\'';
+        atom_string(value, given + 1, sizeof given - 2);
+        strcat(given, "'");
+    }
+    rnn_error(x, "%s: %s takes %s from %.10g to %.10g, not %s: %s", what,
+              flag, kind, low, high, given, instead);
+    return 0;
 }
 
 void rnn_report_rejected(rnn_base *b)
@@ -455,6 +573,7 @@ void rnn_error(void *object, const char *format, ...)
 int rnn_base_init(rnn_base *b, const char *what, t_symbol *name)
 {
     b->b_what = what;
+    b->b_named = name != NULL;
     b->b_error_clock = clock_new(b, (t_method)rnn_error_tick);
     b->b_canvas = canvas_getcurrent();
     b->b_shared = rnn_shared_get(name ? name : gensym("rnn"));
@@ -489,11 +608,52 @@ static void rnn_file_write(rnn_base *b, t_symbol *file)
                     "unchanged", b->b_what, path, why);
 }
 
+/* "elman, 1 layer of 8 units": the model's cell, for messages. */
+static void rnn_describe_shape(const rnn_model *model, char *text,
+                               size_t size)
+{
+    int layers = rnn_model_layers(model);
+    snprintf(text, size, "%s, %d layer%s of %d units",
+             rnn_cell_type_name(rnn_model_cell_type(model)), layers,
+             layers == 1 ? "" : "s", rnn_model_hidden(model));
+}
+
+int rnn_shared_adopt(rnn_base *b, rnn_model *loaded, const char *source)
+{
+    rnn_shared *shared = b->b_shared;
+    rnn_model *old = shared->s_model;
+    char was[128], now[128];
+    rnn_describe_shape(old, was, sizeof was);
+    rnn_describe_shape(loaded, now, sizeof now);
+
+    /* a cell cannot be taken away from an [rnn.cell] that steps it */
+    if (rnn_model_hidden(old) > 0 && rnn_model_hidden(loaded) == 0) {
+        rnn_error(b, "%s: %s holds no cell (it was written by a model "
+                     "without [rnn.cell]) and model '%s' has one (%s): the "
+                     "model is unchanged; read such a file into a model "
+                     "with no [rnn.cell]",
+                  b->b_what, source, shared->s_name->s_name, was);
+        rnn_model_free(loaded);
+        return 0;
+    }
+    int reshaped = rnn_model_hidden(old) > 0 && strcmp(was, now) != 0;
+    if (rnn_model_threaded(old))
+        rnn_model_set_threaded(loaded, 1);
+    if (rnn_model_reserved(old) > rnn_vocab_size(rnn_model_vocab(loaded)))
+        rnn_model_reserve(loaded, rnn_model_reserved(old));
+    shared->s_model = loaded;
+    rnn_model_free(old);
+    if (reshaped)
+        post("%s: model '%s' takes the shape of %s: %s (was %s)", b->b_what,
+             shared->s_name->s_name, source, now, was);
+    return 1;
+}
+
 /* The file is parsed into a new model, which replaces the old one only
  * when every check passed. */
 static void rnn_file_read(rnn_base *b, t_symbol *file)
 {
-    char path[MAXPDSTRING], why[256];
+    char path[MAXPDSTRING], why[256], source[MAXPDSTRING + 2];
     canvas_makefilename(b->b_canvas, file->s_name, path, MAXPDSTRING);
     rnn_model *loaded = rnn_model_load(path, why, sizeof why);
     if (!loaded) {
@@ -501,20 +661,8 @@ static void rnn_file_read(rnn_base *b, t_symbol *file)
                  b->b_what, path, why);
         return;
     }
-    rnn_shared *shared = b->b_shared;
-    rnn_model *old = shared->s_model;
-    int old_hidden = rnn_model_hidden(old);
-    int hidden = rnn_model_hidden(loaded);
-    if (rnn_model_threaded(old))
-        rnn_model_set_threaded(loaded, 1);
-    if (rnn_model_reserved(old) > rnn_vocab_size(rnn_model_vocab(loaded)))
-        rnn_model_reserve(loaded, rnn_model_reserved(old));
-    shared->s_model = loaded;
-    rnn_model_free(old);
-    if (old_hidden && hidden != old_hidden)
-        post("%s: model '%s' takes the shape of '%s': %d units (was %d)",
-             b->b_what, shared->s_name->s_name, file->s_name, hidden,
-             old_hidden);
+    snprintf(source, sizeof source, "'%s'", file->s_name);
+    rnn_shared_adopt(b, loaded, source);
 }
 
 /* With no file name, a dialog asks for one (with Pd's GUI only); its
@@ -538,7 +686,13 @@ static void rnn_file_method(rnn_base *b, const char *method, int argc,
     int writes = method[0] == 'w'
                  || (method[0] == 'c' && b->b_panel_writes);
     if (argc == 0 && method[0] != 'c') {
-        rnn_file_dialog(b, writes);
+        if (sys_havegui())
+            rnn_file_dialog(b, writes);
+        else
+            rnn_error(b, "%s: '%s' needs a file name here: Pd runs without "
+                         "its GUI, so no dialog can ask for one; send '%s "
+                         "FILE'",
+                      b->b_what, method, method);
         return;
     }
     if (argc != 1 || argv[0].a_type != A_SYMBOL) {
@@ -575,7 +729,7 @@ int rnn_common_method(rnn_base *b, t_symbol *s, int argc, t_atom *argv)
             post("%s %s: %s", what, b->b_shared->s_name->s_name, text);
         }
     } else if (!strcmp(name, "learn")) {
-        if (rnn_method_number(b, what, name, argc, argv, 0, 1, &value))
+        if (rnn_method_whole(b, what, name, argc, argv, 0, 1, &value))
             rnn_model_set_learn(model, value != 0);
     } else if (!strcmp(name, "lr")) {
         if (rnn_method_number(b, what, name, argc, argv, 0, 10, &value))

@@ -29,6 +29,7 @@ typedef struct rnn_base {
     rnn_shared *b_shared;
     const char *b_what;   /* the class name, for messages */
     t_canvas *b_canvas;   /* relative file names start from its folder */
+    int b_named;          /* NAME was given (else the model is "rnn") */
     t_symbol *b_panel;    /* bound while a file dialog is open */
     int b_panel_writes;   /* that dialog saves, not opens */
     double b_error_since; /* (s, real time) start of the current second */
@@ -99,6 +100,27 @@ int rnn_method_number(void *x, const char *what, const char *method,
                       int argc, const t_atom *argv, double low, double high,
                       double *value);
 
+/* The same for a whole number: 0 after a pd_error when it has a
+ * fraction (16.0 is whole, 16.5 is not). */
+int rnn_method_whole(void *x, const char *what, const char *method,
+                     int argc, const t_atom *argv, double low, double high,
+                     double *value);
+
+/* A creation flag's value, a number in [low, high] (a whole one when
+ * `whole`), or 0 after a pd_error that names the flag, its range and what
+ * became of it (`instead`: "ignored", "using 64").  value is 0 when the
+ * flag came last, with no value. */
+int rnn_flag_number(void *x, const char *what, const char *flag,
+                    const t_atom *value, double low, double high, int whole,
+                    const char *instead, double *result);
+
+/* Make `loaded` (read from `source`, a file or the patch) the model of
+ * b's NAME, or refuse it with one pd_error and free it: a file without a
+ * cell is refused by a model that has one.  The worker thread and the
+ * memory reserved for the vocabulary carry over; a change of shape is
+ * said in one line.  1 when it was taken. */
+int rnn_shared_adopt(rnn_base *b, rnn_model *loaded, const char *source);
+
 /* The methods every object of a model takes (learn, lr, reset, clear,
  * print, read, write); 1 when s was one of them. */
 int rnn_common_method(rnn_base *b, t_symbol *s, int argc, t_atom *argv);
@@ -131,6 +153,12 @@ typedef struct rnn_arrays {
     int a_count;
 } rnn_arrays;
 
+/* WHAT names an activation of the model's cell; else 0 after a
+ * pd_error listing them. */
+int rnn_arrays_cell_what(rnn_base *b, t_symbol *what);
+/* Binds, rebinds or stops one, refusing at once an ARRAY that does not
+ * exist or holds no floats, a LAYER that is no whole number, and a stop
+ * of what no array shows.  The caller checks WHAT. */
 void rnn_arrays_method(rnn_base *b, rnn_arrays *arrays, int argc,
                        t_atom *argv);
 void rnn_arrays_write_cell(rnn_base *b, rnn_arrays *arrays);
