@@ -128,11 +128,11 @@ static void rnn_cell_anything(t_rnn_cell *x, t_symbol *s, int argc,
     if (rnn_common_method(&x->x_base, s, argc, argv))
         return;
     if (s == gensym("window")) {
-        int every = rnn_model_every(model), window = rnn_model_window(model);
+        int every = rnn_model_every_setting(model);
         if (rnn_method_whole(x, WHAT, "window", argc, argv, 1,
                              RNN_MAX_WINDOW, &value)
             && !(status = rnn_model_set_window(model, (int)value))
-            && every < window && (int)value < every)
+            && every > 0 && (int)value < every)
             post(WHAT ": the window of %d steps is shorter than 'every "
                  "%d': training every %d steps (once a window) while the "
                  "window is shorter",

@@ -675,6 +675,11 @@ int rnn_model_every(const rnn_model *model)
     return effective_every(model);
 }
 
+int rnn_model_every_setting(const rnn_model *model)
+{
+    return model->every;
+}
+
 double rnn_model_temperature(const rnn_model *model)
 {
     return model->temperature;

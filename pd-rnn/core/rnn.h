@@ -256,7 +256,9 @@ rnn_status rnn_model_set_temperature(rnn_model *model, double temperature);
 rnn_status rnn_model_set_top_k(rnn_model *model, int top_k);
 double rnn_model_lr(const rnn_model *model);
 int rnn_model_window(const rnn_model *model);
-int rnn_model_every(const rnn_model *model);
+int rnn_model_every(const rnn_model *model); /* in effect */
+/* the every that was set, whatever the window; 0: once a window */
+int rnn_model_every_setting(const rnn_model *model);
 double rnn_model_temperature(const rnn_model *model);
 /* The seed of new weights (and of `clear`). */
 void rnn_model_seed_weights(rnn_model *model, uint64_t seed);
