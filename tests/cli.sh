@@ -4,13 +4,7 @@
 # One line per check, PASS or FAIL, for tests/run.sh.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-cli=${RNN_CLI:-$top/bin/pd-rnn}
-pd=${PD:-pd}
-lib=${RNN_LIB_DIR:-$top}
-if [ ! -x "$cli" ]; then
-    echo "FAIL $cli is not built: run make first"
-    exit 1
-fi
+. "$top/tests/programs.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pd-rnn-cli.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 failed=0

@@ -9,13 +9,7 @@
 # One line per check, PASS or FAIL; exits non-zero when one failed.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-cli=${RNN_CLI:-$top/bin/pd-rnn}
-pd=${PD:-pd}
-lib=${RNN_LIB_DIR:-$top}
-if [ ! -x "$cli" ]; then
-    echo "FAIL $cli is not built: run make first"
-    exit 1
-fi
+. "$top/tests/programs.sh"
 bach="${RNN_SHARED_DATA:-$top/../shared/data}/bach_846.mid"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pd-rnn-midi.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT

@@ -9,13 +9,7 @@
 # TORCH_SECONDS (2) is how long each PyTorch model trains.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-cli=${RNN_CLI:-$top/bin/pd-rnn}
-pd=${PD:-pd}
-lib=${RNN_LIB_DIR:-$top}
-if [ ! -x "$cli" ]; then
-    echo "FAIL $cli is not built: run make first"
-    exit 1
-fi
+. "$top/tests/programs.sh"
 py=/usr/bin/python3
 convert="$top/tools/torch_convert.py"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pd-rnn-torch.XXXXXX") || exit 2
