@@ -3,6 +3,7 @@
 # (Debian's python3-torch, one thread) measured on this machine in the same
 # run.  It takes several minutes.
 set -u
+export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ beside the scripts
 top=$(cd "$(dirname "$0")/.." && pwd)
 text="$top/data/tinyshakespeare.txt"
 bench="$top/build/bench"

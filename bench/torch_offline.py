@@ -13,31 +13,21 @@ training loop alone) and, with VAL, `valid_bits X` over the VAL file.
 """
 
 import math
-import os
 import sys
 import time
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+from torch_setup import import_torch, read_chars
 
 
 def main():
-    try:
-        import torch
-        import torch.nn as nn
-    except Exception as e:
-        print("torch_unavailable " + (type(e).__name__ + ": " + str(e))
-              .replace("\n", " "))
+    loaded = import_torch()
+    if not loaded:
         return 0
-    torch.set_num_threads(1)
-    torch.manual_seed(1)
+    torch, nn = loaded
     path, cell, hidden, batch, window, events = sys.argv[1:7]
     hidden, batch, window, events = (int(hidden), int(batch), int(window),
                                      int(events))
-    with open(path, "rb") as f:
-        data = f.read()
-    chars = sorted(set(data))
-    index = {c: i for i, c in enumerate(chars)}
+    data, chars, index = read_chars(path)
     ids = torch.tensor([index[c] for c in data], dtype=torch.long)
     vocab, length = len(chars), len(data)
 

@@ -12,32 +12,22 @@ on.  The same task pd-rnn's `bench valid` runs.  Prints `valid_bits X`,
 """
 
 import math
-import os
 import sys
 import time
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+from torch_setup import import_torch, read_chars
 
 
 def main():
-    try:
-        import torch
-        import torch.nn as nn
-    except Exception as e:
-        print("torch_unavailable " + (type(e).__name__ + ": " + str(e))
-              .replace("\n", " "))
+    loaded = import_torch()
+    if not loaded:
         return 0
-    torch.set_num_threads(1)
-    torch.manual_seed(1)
+    torch, nn = loaded
 
     path, cell, hidden, window, optim, lr = sys.argv[1:7]
     hidden, window, lr = int(hidden), int(window), float(lr)
     events = int(sys.argv[7]) if len(sys.argv) > 7 else 0
-    with open(path, "rb") as f:
-        data = f.read()
-    chars = sorted(set(data))
-    index = {c: i for i, c in enumerate(chars)}
+    data, chars, index = read_chars(path)
     ids = torch.tensor([index[c] for c in data], dtype=torch.long)
     vocab, split = len(chars), len(data) * 9 // 10
     train_events = events if 0 < events < split else split
