@@ -214,11 +214,18 @@ static void *slot_run(void *arg)
 
 /* ------------------------------------------------------------ minibatch */
 
+/* out (cols x rows) = the transpose of in (rows x cols), in blocks of 16
+ * by 16 so that the lines of both stay in the cache while a block moves */
 static void transpose(rnn_real *out, const rnn_real *in, int rows, int cols)
 {
-    for (int r = 0; r < rows; r++)
-        for (int q = 0; q < cols; q++)
-            out[(size_t)q * rows + r] = in[(size_t)r * cols + q];
+    for (int r0 = 0; r0 < rows; r0 += 16)
+        for (int q0 = 0; q0 < cols; q0 += 16) {
+            int r1 = r0 + 16 < rows ? r0 + 16 : rows;
+            int q1 = q0 + 16 < cols ? q0 + 16 : cols;
+            for (int r = r0; r < r1; r++)
+                for (int q = q0; q < q1; q++)
+                    out[(size_t)q * rows + r] = in[(size_t)r * cols + q];
+        }
 }
 
 /* Each row of a (rows x n) matrix set to v. */
