@@ -7,6 +7,17 @@
 
 #define RNN_LN2 0.69314718055994530942
 
+/* A hot function compiled several times for different instruction sets,
+ * the best of which is picked when the library loads. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(RNN_NO_CLONES) \
+    && !defined(__clang__)
+#define RNN_HOT                                                   \
+    __attribute__((target_clones("arch=x86-64-v4",           \
+                                 "arch=x86-64-v3", "default")))
+#else
+#define RNN_HOT
+#endif
+
 #ifdef RNN_REAL_DOUBLE
 #define RNN_SQRT sqrt
 #else

@@ -7,15 +7,6 @@
 
 #include "internal.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(RNN_NO_CLONES) \
-    && !defined(__clang__)
-#define RNN_HOT                                                   \
-    __attribute__((target_clones("arch=x86-64-v4",           \
-                                 "arch=x86-64-v3", "default")))
-#else
-#define RNN_HOT
-#endif
-
 RNN_HOT rnn_real rnn_dot(const rnn_real *a, const rnn_real *b, int n)
 {
     rnn_real sum = 0;

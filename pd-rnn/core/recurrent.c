@@ -422,9 +422,11 @@ static void lstm_forward(int h, const rnn_real *pin, const rnn_real *prec,
         out[i] = go[i] * tc[i];
 }
 
-void rnn_gates_forward(rnn_cell_type type, int h, const rnn_real *pre_in,
-                       const rnn_real *pre_rec, const rnn_real *h_prev,
-                       const rnn_real *c_prev, rnn_real *cache)
+RNN_HOT void rnn_gates_forward(rnn_cell_type type, int h,
+                               const rnn_real *pre_in,
+                               const rnn_real *pre_rec,
+                               const rnn_real *h_prev,
+                               const rnn_real *c_prev, rnn_real *cache)
 {
     if (type == RNN_CELL_GRU)
         gru_forward(h, pre_in, pre_rec, h_prev, cache);
@@ -563,11 +565,12 @@ static void lstm_backward(int h, const rnn_real *cache, const rnn_real *dh,
     memcpy(drec, d, (size_t)4 * h * sizeof(rnn_real));
 }
 
-void rnn_gates_backward(rnn_cell_type type, int h, const rnn_real *cache,
-                        const rnn_real *dh, const rnn_real *h_prev,
-                        const rnn_real *c_prev, rnn_real *dc,
-                        rnn_real *grad_pre_in, rnn_real *grad_pre_rec,
-                        rnn_real *dh_prev)
+RNN_HOT void rnn_gates_backward(rnn_cell_type type, int h,
+                                const rnn_real *cache, const rnn_real *dh,
+                                const rnn_real *h_prev,
+                                const rnn_real *c_prev, rnn_real *dc,
+                                rnn_real *grad_pre_in,
+                                rnn_real *grad_pre_rec, rnn_real *dh_prev)
 {
     if (type == RNN_CELL_GRU) {
         gru_backward(h, cache, dh, h_prev, grad_pre_in, grad_pre_rec,
