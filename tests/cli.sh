@@ -223,6 +223,38 @@ refuses_saying "-o a link into a folder not there" 'cannot make a file' \
     "$cli" train "$work/train.txt" -o "$work/lost-link" --hidden 8 \
     --window 8
 
+# an output that is an input, a fraction for a whole number, nothing
+# scored
+cp "$work/train.txt" "$work/corpus-copy.txt"
+refuses_saying "train -o the corpus itself" 'which this command reads' \
+    "$cli" train "$work/corpus-copy.txt" -o "$work/corpus-copy.txt" \
+    --events 100
+check "the corpus untouched" cmp -s "$work/train.txt" \
+    "$work/corpus-copy.txt"
+refuses_saying "train -o the --val file" 'which this command reads' \
+    "$cli" train "$work/train.txt" -o "$work/corpus-copy.txt" \
+    --val "$work/corpus-copy.txt" --events 100
+cp "$work/text.rnn" "$work/text-copy.rnn"
+refuses_saying "sample -o the model itself" 'which this command reads' \
+    "$cli" sample "$work/text-copy.rnn" -n 3 -o "$work/text-copy.rnn"
+check "the model untouched" cmp -s "$work/text.rnn" "$work/text-copy.rnn"
+refuses_saying "sample -o a FIFO" 'not a regular file' \
+    "$cli" sample "$work/text.rnn" -n 3 -o "$work/fifo"
+for option in "--batch 6.5" "--hidden 0x10" "--window 1e1" "--seed -1"; do
+    refuses_saying "$option: a whole number only" 'bad value' \
+        "$cli" train "$work/train.txt" -o "$work/x.rnn" $option
+done
+printf 'hello world\n' >"$work/tiny.txt"
+check "window 1: streams of two events or more, targets scored" sh -c \
+    "'$cli' train '$work/tiny.txt' -o '$work/tiny.rnn' --window 1 \
+         --batch 32 2>&1 | grep -q '6 streams instead of 32' &&
+     '$cli' train '$work/tiny.txt' -o '$work/tiny.rnn' --window 1 \
+         --batch 32 2>&1 | grep -q 'train [0-9.]* bits'"
+printf 'a' >"$work/one.txt"
+check "a validation file with no target: said, not 0 bits" sh -c \
+    "'$cli' train '$work/train.txt' -o '$work/x.rnn' --events 100 \
+         --val '$work/one.txt' 2>&1 | grep -q 'validation: no target'"
+
 # the model in real Pd: [rnn.cell] reads it and predicts as eval scores
 if command -v pd >/dev/null 2>&1; then
     cat >"$work/read.pd" <<PATCH

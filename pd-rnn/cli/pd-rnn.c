@@ -98,6 +98,14 @@ static int number(const char *text, double low, double high, double *value)
     return 1;
 }
 
+/* A whole number written in decimal digits, no fraction, sign or
+ * exponent. */
+static int whole(const char *text, double low, double high, double *value)
+{
+    return *text && strspn(text, "0123456789") == strlen(text)
+           && number(text, low, high, value);
+}
+
 /* Every option takes a value. */
 static int known_option(const char *arg)
 {
@@ -183,31 +191,31 @@ static int parse(int argc, char **argv, options *o)
                  : !strcmp(value, "midi")  ? (o->tokens = RNN_TOKENS_MIDI, 1)
                                            : 0;
         else if (!strcmp(arg, "--hidden"))
-            ok = number(value, 1, RNN_MAX_HIDDEN, &v) && (o->hidden = (int)v);
+            ok = whole(value, 1, RNN_MAX_HIDDEN, &v) && (o->hidden = (int)v);
         else if (!strcmp(arg, "--layers"))
-            ok = number(value, 1, RNN_MAX_LAYERS, &v) && (o->layers = (int)v);
+            ok = whole(value, 1, RNN_MAX_LAYERS, &v) && (o->layers = (int)v);
         else if (!strcmp(arg, "--window"))
-            ok = number(value, 1, RNN_MAX_WINDOW, &v) && (o->window = (int)v);
+            ok = whole(value, 1, RNN_MAX_WINDOW, &v) && (o->window = (int)v);
         else if (!strcmp(arg, "--batch"))
-            ok = number(value, 1, 4096, &v) && (o->batch = (int)v);
+            ok = whole(value, 1, 4096, &v) && (o->batch = (int)v);
         else if (!strcmp(arg, "--threads"))
-            ok = number(value, 1, 64, &v) && (o->threads = (int)v);
+            ok = whole(value, 1, 64, &v) && (o->threads = (int)v);
         else if (!strcmp(arg, "--midi-durations"))
-            ok = number(value, 1, RNN_MIDI_MAX_GRID, &v)
+            ok = whole(value, 1, RNN_MIDI_MAX_GRID, &v)
                  && (o->midi_grid = (int)v);
         else if (!strcmp(arg, "--classes"))
-            ok = number(value, 2, 65536, &v) && (o->classes = (int)v);
+            ok = whole(value, 2, 65536, &v) && (o->classes = (int)v);
         else if (!strcmp(arg, "--rate"))
-            ok = number(value, 1, 1e6, &v) && (o->rate = (int)v);
+            ok = whole(value, 1, 1e6, &v) && (o->rate = (int)v);
         else if (!strcmp(arg, "--top-k"))
-            ok = number(value, 0, RNN_MAX_VOCAB, &v) && ((o->top_k = (int)v),
+            ok = whole(value, 0, RNN_MAX_VOCAB, &v) && ((o->top_k = (int)v),
                                                           1);
         else if (!strcmp(arg, "--epochs"))
-            ok = number(value, 1, 1e6, &v) && (o->epochs = (long)v);
+            ok = whole(value, 1, 1e6, &v) && (o->epochs = (long)v);
         else if (!strcmp(arg, "--events"))
-            ok = number(value, 1, 1e15, &v) && (o->events = (long)v);
+            ok = whole(value, 1, 1e15, &v) && (o->events = (long)v);
         else if (!strcmp(arg, "-n"))
-            ok = number(value, 0, 1e9, &v) && ((o->count = (long)v), 1);
+            ok = whole(value, 0, 1e9, &v) && ((o->count = (long)v), 1);
         else if (!strcmp(arg, "--lr"))
             ok = number(value, 0, 10, &o->lr);
         else if (!strcmp(arg, "--clip"))
@@ -215,7 +223,7 @@ static int parse(int argc, char **argv, options *o)
         else if (!strcmp(arg, "--temperature"))
             ok = number(value, 0, 1000, &o->temperature);
         else if (!strcmp(arg, "--seed"))
-            ok = number(value, 0, 4294967295.0, &v)
+            ok = whole(value, 0, 4294967295.0, &v)
                  && ((o->seed = (long long)v), 1);
         else
             return fail("unknown option %s (see pd-rnn --help)", arg);
@@ -602,21 +610,24 @@ static rnn_model *model_for_training(const options *o)
 }
 
 /* Progress: on a terminal a line rewritten about once a second; else one
- * line an epoch. */
+ * line an epoch.  train_bits is NaN while no target was scored. */
 static void progress(int tty, long done, long total, double start,
                      double train_bits, int final, long epoch)
 {
     double elapsed = now() - start;
     double rate = elapsed > 0 ? done / elapsed : 0;
     double left = rate > 0 ? (total - done) / rate : 0;
+    char loss[64] = "no target scored";
+    if (!isnan(train_bits))
+        snprintf(loss, sizeof loss, "train %.3f bits", train_bits);
     if (tty)
-        fprintf(stderr, "\rpd-rnn: %ld/%ld events, %.0f events/s, train "
-                        "%.3f bits, %.0f s left   %s",
-                done, total, rate, train_bits, left, final ? "\n" : "");
+        fprintf(stderr, "\rpd-rnn: %ld/%ld events, %.0f events/s, %s, "
+                        "%.0f s left   %s",
+                done, total, rate, loss, left, final ? "\n" : "");
     else if (final)
         fprintf(stderr, "pd-rnn: epoch %ld: %ld events, %.0f events/s, "
-                        "train %.3f bits\n",
-                epoch, done, rate, train_bits);
+                        "%s\n",
+                epoch, done, rate, loss);
 }
 
 /* Fill one window for every stream from its part of the corpus, with at
@@ -695,18 +706,24 @@ static int train_epochs(rnn_model *model, const rnn_corpus *corpus,
             scored = (long)(scored * 0.98) + window_scored;
             if (tty && now() - shown > 1) {
                 shown = now();
-                progress(tty, done, total, start, scored ? bits / scored : 0,
-                         0, epoch);
+                progress(tty, done, total, start,
+                         scored ? bits / scored : NAN, 0, epoch);
             }
         }
         progress(tty, done, total, start,
-                 epoch_scored ? epoch_bits / epoch_scored : 0, 1, epoch);
+                 epoch_scored ? epoch_bits / epoch_scored : NAN, 1, epoch);
         if (val) {
             long val_scored;
             double val_bits = evaluate(model, val, &val_scored);
-            fprintf(stderr, "pd-rnn: epoch %ld: validation %.4f bits over "
-                            "%ld events\n",
-                    epoch, val_bits, val_scored);
+            if (val_scored)
+                fprintf(stderr, "pd-rnn: epoch %ld: validation %.4f bits "
+                                "over %ld events\n",
+                        epoch, val_bits, val_scored);
+            else
+                fprintf(stderr, "pd-rnn: epoch %ld: validation: no target "
+                                "scored (the file is too short, or holds "
+                                "no token the model knows)\n",
+                        epoch);
         }
     }
     rnn_trainer_free(trainer);
@@ -743,18 +760,18 @@ static char *output_target(const char *path)
  * rather than after it: the output must be a regular file or not be
  * there yet, and a file must be possible beside it.  0, or 1 after the
  * refusal. */
-static int check_output(const char *path)
+static int check_output(const char *path, const char *what)
 {
     struct stat info;
     if (stat(path, &info) == 0) {
         if (S_ISDIR(info.st_mode))
-            return fail("%s: a folder; -o takes the name of the model "
-                        "file to write",
-                        path);
+            return fail("%s: a folder; -o takes the name of the %s to "
+                        "write",
+                        path, what);
         if (!S_ISREG(info.st_mode))
             return fail("%s: not a regular file (a device, a FIFO or a "
-                        "socket); -o takes the name of a model file",
-                        path);
+                        "socket); -o takes the name of a %s",
+                        path, what);
     } else if (errno != ENOENT) {
         return fail("%s: %s", path, strerror(errno));
     }
@@ -782,13 +799,38 @@ static int check_output(const char *path)
     return 0;
 }
 
+/* 1 when two paths name one file that is there */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev
+           && sa.st_ino == sb.st_ino;
+}
+
+/* An output that is a file the command reads would be lost: 0, or 1
+ * after the refusal. */
+static int output_is_input(const char *output, const char *input)
+{
+    if (!input || !same_file(output, input))
+        return 0;
+    return fail("%s: -o names %s, which this command reads; write to "
+                "another file",
+                output, input);
+}
+
 static int command_train(const options *o)
 {
     if (o->file_count < 1)
         return fail("train needs at least one CORPUS file");
     if (!o->output)
         return fail("train needs -o MODEL, the file to write");
-    if (check_output(o->output))
+    if (check_output(o->output, "model file"))
+        return 1;
+    /* the model resumed may be written over: it is read first */
+    for (int f = 0; f < o->file_count; f++)
+        if (output_is_input(o->output, o->files[f]))
+            return 1;
+    if (output_is_input(o->output, o->val))
         return 1;
     rnn_model *model = model_for_training(o);
     if (!model)
@@ -811,9 +853,10 @@ static int command_train(const options *o)
                     val.unknown);
     }
 
-    /* streams: as many as the corpus has windows for */
+    /* streams: as many as the corpus has windows for, a window being at
+     * least two events, so that each stream has a target to score */
     int window = rnn_model_window(model);
-    long windows = corpus.length / window;
+    long windows = corpus.length / (window > 1 ? window : 2);
     int streams = o->batch;
     if (!failed && windows < 1)
         failed = fail("the corpus (%ld events) is shorter than one window "
@@ -833,11 +876,12 @@ static int command_train(const options *o)
                 streams, threads, o->threads);
     if (!failed)
         fprintf(stderr, "pd-rnn: %ld events, vocabulary %d, %s %dx%d, "
-                        "window %d, %d streams, %d threads\n",
+                        "window %d, %d stream%s, %d thread%s\n",
                 corpus.length, rnn_vocab_size(rnn_model_vocab(model)),
                 rnn_cell_type_name(rnn_model_cell_type(model)),
                 rnn_model_layers(model), rnn_model_hidden(model), window,
-                streams, threads);
+                streams, streams == 1 ? "" : "s", threads,
+                threads == 1 ? "" : "s");
     if (!failed)
         failed = train_epochs(model, &corpus, o->val ? &val : NULL, o,
                               streams, threads);
@@ -941,6 +985,10 @@ static int command_sample(const options *o)
 {
     if (o->file_count != 1)
         return fail("sample needs one MODEL (see pd-rnn --help)");
+    if (o->output
+        && (check_output(o->output, "file")
+            || output_is_input(o->output, o->files[0])))
+        return 1;
     char why[512];
     rnn_model *model = rnn_model_load(o->files[0], why, sizeof why);
     if (!model)
