@@ -602,6 +602,8 @@ static rnn_model *model_for_training(const options *o)
         rnn_model_set_optim(model, (rnn_optim_kind)o->optim);
     if (o->lr >= 0)
         rnn_model_set_lr(model, o->lr);
+    else if (o->optim == RNN_OPTIM_ADAM) /* 0.03 makes Adam diverge */
+        rnn_model_set_lr(model, 0.002);
     if (o->clip >= 0)
         rnn_model_set_clip(model, o->clip);
     rnn_model_set_learn(model, 1);
