@@ -733,30 +733,6 @@ static int train_epochs(rnn_model *model, const rnn_corpus *corpus,
     return 0;
 }
 
-/* The file a model written to path goes to, to free: a link followed to
- * the file it names, which may not be there yet; else path. */
-static char *output_target(const char *path)
-{
-    char *resolved = realpath(path, NULL);
-    if (resolved)
-        return resolved;
-    char text[4096];
-    ssize_t n = readlink(path, text, sizeof text - 1);
-    if (n < 0)
-        return strdup(path);
-    text[n] = 0;
-
-    /* the link's text, relative to the link's folder */
-    const char *slash = strrchr(path, '/');
-    size_t folder = text[0] == '/' || !slash ? 0 : (size_t)(slash - path) + 1;
-    char *joined = malloc(folder + (size_t)n + 1);
-    if (joined) {
-        memcpy(joined, path, folder);
-        memcpy(joined + folder, text, (size_t)n + 1);
-    }
-    return joined;
-}
-
 /* The model is written to a temporary file beside the output (beside
  * the file a link names), then renamed over it.  Before the training,
  * rather than after it: the output must be a regular file or not be
@@ -778,26 +754,10 @@ static int check_output(const char *path, const char *what)
         return fail("%s: %s", path, strerror(errno));
     }
 
-    /* a file beside it, as the writer makes one, made and removed */
-    char *target = output_target(path);
-    size_t length = target ? strlen(target) : 0;
-    char *probe = target ? malloc(length + 16) : NULL;
-    if (!probe) {
-        free(target);
-        return fail("out of memory");
-    }
-    snprintf(probe, length + 16, "%s.tmp-XXXXXX", target);
-    int fd = mkstemp(probe);
-    int error = errno;
-    if (fd >= 0) {
-        close(fd);
-        unlink(probe);
-    }
-    free(probe);
-    free(target);
-    if (fd < 0)
-        return fail("%s: cannot make a file in that folder (%s)", path,
-                    strerror(error));
+    /* a file beside the one it names, as the writer makes one */
+    char why[512];
+    if (rnn_model_save_check(path, why, sizeof why))
+        return fail("%s: %s", path, why);
     return 0;
 }
 

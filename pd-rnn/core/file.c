@@ -691,6 +691,54 @@ static char *save_target(const char *path, char *why, size_t why_size)
     return NULL;
 }
 
+/* A new temporary file beside the target, its name in memory to free
+ * (NULL when out of memory); *fd is -1 when it could not be made, errno
+ * saying why. */
+static char *temporary_beside(const char *target, int *fd)
+{
+    size_t length = strlen(target);
+    char *temporary = malloc(length + 16);
+    *fd = -1;
+    if (!temporary)
+        return NULL;
+    snprintf(temporary, length + 16, "%s.tmp-XXXXXX", target);
+    *fd = mkstemp(temporary);
+    if (*fd >= 0) {
+        /* mkstemp makes it private; a model file is an ordinary file */
+        mode_t mask = umask(0);
+        umask(mask);
+        fchmod(*fd, 0666 & ~mask);
+    }
+    return temporary;
+}
+
+rnn_status rnn_model_save_check(const char *name, char *why,
+                                size_t why_size)
+{
+    char *path = save_target(name, why, why_size);
+    if (!path)
+        return RNN_ERR_ARG;
+    int fd;
+    char *temporary = temporary_beside(path, &fd);
+    int error = errno;
+    free(path);
+    if (!temporary) {
+        snprintf(why, why_size, "out of memory");
+        return RNN_ERR_NOMEM;
+    }
+    if (fd >= 0) {
+        close(fd);
+        unlink(temporary);
+    }
+    free(temporary);
+    if (fd < 0) {
+        snprintf(why, why_size, "cannot make a file in that folder (%s)",
+                 strerror(error));
+        return RNN_ERR_STATE;
+    }
+    return RNN_OK;
+}
+
 rnn_status rnn_model_save(rnn_model *model, const char *name, char *why,
                           size_t why_size)
 {
@@ -706,21 +754,13 @@ rnn_status rnn_model_save(rnn_model *model, const char *name, char *why,
     }
 
     /* a temporary file beside the target, renamed over it when whole */
-    size_t length = strlen(path);
-    char *temporary = malloc(length + 16);
+    int fd;
+    char *temporary = temporary_beside(path, &fd);
     if (!temporary) {
         free(bytes);
         free(path);
         snprintf(why, why_size, "out of memory");
         return RNN_ERR_NOMEM;
-    }
-    snprintf(temporary, length + 16, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(temporary);
-    if (fd >= 0) {
-        /* mkstemp makes it private; a model file is an ordinary file */
-        mode_t mask = umask(0);
-        umask(mask);
-        fchmod(fd, 0666 & ~mask);
     }
     FILE *file = fd >= 0 ? fdopen(fd, "wb") : NULL;
     int ok = file != NULL;

@@ -390,6 +390,11 @@ rnn_model *rnn_model_from_bytes(const unsigned char *bytes, size_t size,
  * or pipe at the path is refused (RNN_ERR_ARG). */
 rnn_status rnn_model_save(rnn_model *model, const char *path, char *why,
                           size_t why_size);
+/* Whether a save to path could start, found out without writing: the
+ * path is refused as rnn_model_save refuses it, or no file can be made
+ * beside the file it names. */
+rnn_status rnn_model_save_check(const char *path, char *why,
+                                size_t why_size);
 rnn_model *rnn_model_load(const char *path, char *why, size_t why_size);
 
 /* For tests: the loss (nats, summed) of a whole sequence of one-hot or
