@@ -14,22 +14,6 @@ check() { # description command...
     fi
 }
 
-refuses() { # description command... : must exit non-zero with one line
-    what=$1
-    shift
-    if "$@" >"$work/out" 2>"$work/err"; then
-        echo "FAIL $what: exit 0"
-        failed=1
-    elif [ "$(wc -l <"$work/err")" -eq 1 ] && grep -q '^pd-rnn: ' "$work/err"
-    then
-        echo "PASS $what: $(cat "$work/err")"
-    else
-        echo "FAIL $what: not one 'pd-rnn:' line"
-        sed 's/^/  | /' "$work/err" | tail -5
-        failed=1
-    fi
-}
-
 # must exit non-zero with one 'pd-rnn: ' line matching a regular expression
 refuses_saying() { # description pattern command...
     what=$1
@@ -43,10 +27,16 @@ refuses_saying() { # description pattern command...
     then
         echo "PASS $what: $(cat "$work/err")"
     else
-        echo "FAIL $what: not one 'pd-rnn:' line saying /$pattern/"
+        echo "FAIL $what: not one 'pd-rnn:' line${pattern:+ saying /$pattern/}"
         sed 's/^/  | /' "$work/err" | tail -5
         failed=1
     fi
+}
+
+refuses() { # description command... : must exit non-zero with one line
+    what=$1
+    shift
+    refuses_saying "$what" '' "$@"
 }
 
 # must succeed with one 'pd-rnn: warning: ' line matching a regular

@@ -38,6 +38,9 @@ typedef struct rnn_param {
     size_t allocated;
 } rnn_param;
 
+/* count values of 0 (at least one), to free(); NULL when out of memory */
+rnn_real *rnn_zeros(size_t count);
+
 /* Grow to count values, zeroing the new gradient and moments and filling
  * the new values uniformly in [-scale, scale].  All or nothing. */
 rnn_status rnn_param_grow(rnn_param *param, size_t count, double scale,

@@ -64,7 +64,7 @@ static double input_scale(const rnn_recurrent *rec, int layer)
 
 /* ------------------------------------------------------------ memory */
 
-static rnn_real *zeros(size_t count)
+rnn_real *rnn_zeros(size_t count)
 {
     return calloc(count ? count : 1, sizeof(rnn_real));
 }
@@ -73,16 +73,16 @@ static rnn_status layer_init(rnn_recurrent *rec, int l, rnn_rng *rng)
 {
     rnn_layer *layer = &rec->layer[l];
     size_t h = (size_t)rec->hidden, gh = (size_t)rec->gates * h;
-    layer->h = zeros(h);
-    layer->c = zeros(h);
-    layer->h_start = zeros(h);
-    layer->c_start = zeros(h);
-    layer->pre_in = zeros(gh);
-    layer->pre_rec = zeros(gh);
-    layer->grad_h = zeros(h);
-    layer->grad_c = zeros(h);
-    layer->grad_pre_in = zeros(gh);
-    layer->grad_pre_rec = zeros(gh);
+    layer->h = rnn_zeros(h);
+    layer->c = rnn_zeros(h);
+    layer->h_start = rnn_zeros(h);
+    layer->c_start = rnn_zeros(h);
+    layer->pre_in = rnn_zeros(gh);
+    layer->pre_rec = rnn_zeros(gh);
+    layer->grad_h = rnn_zeros(h);
+    layer->grad_c = rnn_zeros(h);
+    layer->grad_pre_in = rnn_zeros(gh);
+    layer->grad_pre_rec = rnn_zeros(gh);
     if (!layer->h || !layer->c || !layer->h_start || !layer->c_start
         || !layer->pre_in || !layer->pre_rec || !layer->grad_h
         || !layer->grad_c || !layer->grad_pre_in || !layer->grad_pre_rec)
@@ -144,8 +144,8 @@ static rnn_status ring_alloc(rnn_recurrent *rec, int window)
 {
     ring r;
     size_t step = (size_t)rec->layers * rec->width * rec->hidden;
-    r.cache = zeros((size_t)window * step);
-    r.errors = zeros((size_t)window * rec->hidden);
+    r.cache = rnn_zeros((size_t)window * step);
+    r.errors = rnn_zeros((size_t)window * rec->hidden);
     r.input_index = calloc((size_t)window, sizeof(int));
     r.dense = calloc((size_t)window, sizeof(rnn_real *));
     r.dense_size = calloc((size_t)window, sizeof(int));
@@ -187,8 +187,8 @@ rnn_status rnn_recurrent_init(rnn_recurrent *rec, rnn_cell_type type,
     rec->width = rnn_cell_width(type);
     rec->every = window;
     rec->layer = calloc((size_t)layers, sizeof *rec->layer);
-    rec->grad_below = zeros((size_t)hidden);
-    rec->grad_total = zeros((size_t)hidden);
+    rec->grad_below = rnn_zeros((size_t)hidden);
+    rec->grad_total = rnn_zeros((size_t)hidden);
     rnn_status status =
         rec->layer && rec->grad_below && rec->grad_total ? RNN_OK
                                                          : RNN_ERR_NOMEM;

@@ -256,11 +256,6 @@ static void batch_free(batch *b)
     memset(b, 0, sizeof *b);
 }
 
-static rnn_real *batch_zeros(size_t count)
-{
-    return calloc(count ? count : 1, sizeof(rnn_real));
-}
-
 static rnn_status batch_init(batch *b, const rnn_model *model, int m,
                              int window)
 {
@@ -270,24 +265,24 @@ static rnn_status batch_init(batch *b, const rnn_model *model, int m,
     size_t states = layers * m * h;
     memset(b, 0, sizeof *b);
     b->m = m;
-    b->h = batch_zeros(states);
-    b->c = batch_zeros(states);
-    b->h_start = batch_zeros(states);
-    b->c_start = batch_zeros(states);
-    b->cache = batch_zeros((size_t)window * states * cell->width);
-    b->errors = batch_zeros((size_t)window * m * h);
-    b->pre_in = batch_zeros(m * gh);
-    b->pre_rec = batch_zeros(m * gh);
-    b->grad_h = batch_zeros(states);
-    b->grad_c = batch_zeros(states);
-    b->grad_below = batch_zeros(m * h);
-    b->dh = batch_zeros(m * h);
-    b->h_prev = batch_zeros(m * h);
-    b->zeros = batch_zeros(h);
-    b->logits = batch_zeros(m * v);
-    b->probs = batch_zeros(m * v);
-    b->pending = batch_zeros(m * h);
-    b->grad_logits = batch_zeros(m * v);
+    b->h = rnn_zeros(states);
+    b->c = rnn_zeros(states);
+    b->h_start = rnn_zeros(states);
+    b->c_start = rnn_zeros(states);
+    b->cache = rnn_zeros((size_t)window * states * cell->width);
+    b->errors = rnn_zeros((size_t)window * m * h);
+    b->pre_in = rnn_zeros(m * gh);
+    b->pre_rec = rnn_zeros(m * gh);
+    b->grad_h = rnn_zeros(states);
+    b->grad_c = rnn_zeros(states);
+    b->grad_below = rnn_zeros(m * h);
+    b->dh = rnn_zeros(m * h);
+    b->h_prev = rnn_zeros(m * h);
+    b->zeros = rnn_zeros(h);
+    b->logits = rnn_zeros(m * v);
+    b->probs = rnn_zeros(m * v);
+    b->pending = rnn_zeros(m * h);
+    b->grad_logits = rnn_zeros(m * v);
     b->has_pending = calloc((size_t)m, 1);
     if (!b->h || !b->c || !b->h_start || !b->c_start || !b->cache
         || !b->errors || !b->pre_in || !b->pre_rec || !b->grad_h
