@@ -166,6 +166,16 @@ int main(void)
     status = rnn_model_save(model, locked, why, sizeof why);
     CHECK(status != RNN_OK && stat(locked, &st) == 0 && S_ISDIR(st.st_mode),
           "a folder at the path: refused (%s), still a folder", why);
+    char fresh[320];
+    snprintf(fresh, sizeof fresh, "%s/fresh.rnn", folder);
+    CHECK(rnn_model_save_check(fresh, why, sizeof why) == RNN_OK
+              && access(fresh, F_OK) != 0
+              && rnn_model_save_check(locked, why, sizeof why) != RNN_OK
+              && rnn_model_save_check("/nonexistent-folder/m.rnn", why,
+                                      sizeof why)
+                     != RNN_OK,
+          "a save checked beforehand: fine for a new file (nothing made), "
+          "refused for a folder or a missing folder (%s)", why);
     mkfifo(pipe, 0644);
     status = rnn_model_save(model, pipe, why, sizeof why);
     CHECK(status != RNN_OK && lstat(pipe, &st) == 0 && S_ISFIFO(st.st_mode),
